@@ -1,0 +1,47 @@
+# The README's two commands: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+VENDOR := pwa/static/vendor/htmx.min.js
+
+.PHONY: run test setup vendor db demo sweep test-unit test-integration test-browser test-postgres bench clean
+
+run: setup
+	@$(FLASK) db upgrade
+	@$(FLASK) demo --if-empty
+	@echo "Continuity is running on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Integration tests again against PostgreSQL; TEST_DATABASE_URL must name a database.
+test-postgres: setup
+	$(BIN)/python -m pytest tests/integration
+
+setup: $(STAMP) $(VENDOR)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+$(VENDOR): package.json package-lock.json scripts/vendor.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/vendor.mjs
+
+demo: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo
+
+sweep: setup
+	$(FLASK) sweep
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules pwa/static/vendor instance

@@ -1,0 +1,79 @@
+"""Continuity: governed missed-contact response. create_app is the application factory."""
+import logging
+import os
+import secrets
+
+from flask import Flask
+
+from . import security
+from .config import load_config
+from .extensions import csrf, db, htmx, login_manager, migrate
+
+
+def _secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config.setdefault("CSRF_EXEMPT_ENDPOINTS", ("api.create_session",))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    _sqlite_pragmas(app)
+
+    from . import models  # noqa: F401  (every table registered before migrations and queries)
+    from .accounts.views import bp as accounts_bp
+    from .api import bp as api_bp
+    from .archive.views import bp as archive_bp
+    from .escalations.views import bp as escalations_bp
+    from .intake.views import bp as intake_bp
+    from .recovery.views import bp as recovery_bp
+    from .web import bp as web_bp, init_app as init_web
+
+    for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, escalations_bp, archive_bp, api_bp):
+        app.register_blueprint(blueprint)
+    init_web(app)
+
+    from .cli import register
+
+    register(app)
+    logging.getLogger("continuity").setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite: WAL for concurrent readers, foreign keys enforced, wait instead of failing on a lock."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            if not app.config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()

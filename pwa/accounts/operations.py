@@ -1,0 +1,113 @@
+"""Account operations: users, sign-in sessions and integration tokens."""
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..clock import utcnow
+from ..errors import InvalidInput
+from ..extensions import db
+from ..governance.vocab import ROLES
+from .models import ApiToken, SignInSession, User, UserRole, digest
+
+log = logging.getLogger("continuity.accounts")
+hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not reveal which usernames exist.
+_DUMMY_HASH = hasher.hash("continuity-dummy-password")
+
+
+def create_user(username: str, password: str | None, roles: list[str], display_name: str | None = None,
+                team: str | None = None) -> User:
+    errors: dict[str, list[str]] = {}
+    if not username or len(username) > 80:
+        errors["username"] = ["Give a username of 1 to 80 characters."]
+    elif db.session.scalar(db.select(User).filter_by(username=username)):
+        errors["username"] = [f"A user named {username} already exists."]
+    unknown = sorted(set(roles) - set(ROLES))
+    if not roles or unknown:
+        errors["roles"] = ["Unknown role: " + ", ".join(unknown) if unknown else "Give at least one role."]
+    if password is not None and len(password) < 8:
+        errors["password"] = ["Use at least 8 characters."]
+    if errors:
+        raise InvalidInput(errors)
+    user = User(username=username, display_name=display_name or username, team=team,
+                password_hash=hasher.hash(password) if password else None)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user whose password matches, else None. Both outcomes are logged (no password)."""
+    user = db.session.scalar(db.select(User).filter_by(username=username)) if username else None
+    try:
+        ok = user is not None and user.active and user.password_hash is not None and \
+            hasher.verify(user.password_hash, password)
+        if user is None:
+            hasher.verify(_DUMMY_HASH, password or "-")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        log.warning("sign-in failed for username=%r", (username or "")[:80])
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    log.info("sign-in succeeded user_id=%s", user.id)
+    return user
+
+
+def start_session(user: User) -> str:
+    """A new server-side session; returns the secret the cookie carries."""
+    secret = secrets.token_urlsafe(32)
+    db.session.add(SignInSession(session_digest=digest(secret), user_id=user.id))
+    db.session.flush()
+    return secret
+
+
+def resume_session(secret: str, idle_timeout: timedelta) -> User | None:
+    """The user of a live session, refreshing its idle clock; None once ended or idle too long."""
+    record = db.session.scalar(db.select(SignInSession).filter_by(session_digest=digest(secret)))
+    if record is None or record.ended_at is not None:
+        return None
+    now = utcnow()
+    if now - record.last_seen_at > idle_timeout:
+        _end(record, now, "idle")
+        log.info("session ended by idle timeout user_id=%s", record.user_id)
+        return None
+    # Refresh at most once a minute: the idle clock does not need more writes than that.
+    if now - record.last_seen_at > timedelta(minutes=1):
+        record.last_seen_at = now
+    return record.user if record.user.active else None
+
+
+def end_session(secret: str) -> None:
+    record = db.session.scalar(db.select(SignInSession).filter_by(session_digest=digest(secret)))
+    if record is not None and record.ended_at is None:
+        _end(record, utcnow(), "signed_out")
+        log.info("signed out user_id=%s", record.user_id)
+
+
+def _end(record: SignInSession, at: datetime, reason: str) -> None:
+    record.ended_at = at
+    record.end_reason = reason
+
+
+def create_token(name: str, roles: list[str]) -> str:
+    """A bearer token for an integration; it acts as a user of the same name with `roles`."""
+    user = db.session.scalar(db.select(User).filter_by(username=name))
+    if user is None:
+        user = create_user(name, None, roles, display_name=f"Integration: {name}")
+    secret = "ct_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(name=name, token_digest=digest(secret), user_id=user.id))
+    db.session.flush()
+    return secret
+
+
+def user_for_token(secret: str) -> User | None:
+    token = db.session.scalar(db.select(ApiToken).filter_by(token_digest=digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user

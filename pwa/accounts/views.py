@@ -1,0 +1,66 @@
+"""Sign-in and sign-out screens."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..security import requires
+from ..web import render
+from .operations import authenticate, end_session, start_session
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another site."""
+    if not target:
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("web.home")
+    return target
+
+
+def sign_in_user(user) -> None:
+    """Start a fresh server-side session (a new cookie, so no fixation) for `user`."""
+    session.clear()
+    session["sid"] = start_session(user)
+    session.permanent = False
+
+
+def sign_out_user() -> None:
+    secret = session.get("sid")
+    if secret:
+        end_session(secret)
+    session.clear()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_safe_next(request.args.get("next")))
+        return render("accounts/sign_in.html", next=request.args.get("next", ""), error=None)
+    username = request.form.get("username", "")[:80]
+    user = authenticate(username, request.form.get("password", "")[:1000])
+    if user is None:
+        db.session.commit()
+        return render("accounts/sign_in.html", status=401, next=request.form.get("next", ""),
+                      error="That username and password do not match an active account.", username=username)
+    sign_in_user(user)
+    db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/sign-out")
+def sign_out():
+    sign_out_user()
+    db.session.commit()
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.get("/account")
+@requires()
+def account():
+    return render("accounts/account.html")

@@ -1,0 +1,137 @@
+"""Case and schedule feeds, attendance signals, and the misses they reveal."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..accounts.models import User
+from ..clock import utcnow
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..governance.attendance import DetectedMiss, detect_miss
+from ..governance.deadlines import event_open_due
+from ..schema_fields import load
+from .models import Appointment, Case, CaseRiskFlag, ContactRoute
+from .schemas import AppointmentInput, AttendanceSignalInput, CaseInput
+
+
+def upsert_case(data) -> tuple[Case, bool]:
+    values = load(CaseInput(), data)
+    worker = None
+    if values.get("assigned_outreach_worker"):
+        worker = db.session.scalar(sa.select(User).filter_by(username=values["assigned_outreach_worker"]))
+        if worker is None or not worker.has_role("outreach_worker"):
+            raise InvalidInput({"assigned_outreach_worker": ["No outreach worker with this username."]})
+    case = db.session.scalar(sa.select(Case).filter_by(case_ref=values["case_ref"]))
+    created = case is None
+    if created:
+        case = Case(case_ref=values["case_ref"])
+        db.session.add(case)
+    case.display_name = values["display_name"]
+    case.team = values.get("team") or None
+    case.assigned_outreach_worker = worker
+    case.risk_flag_rows = [CaseRiskFlag(flag=f) for f in sorted(set(values["risk_flags"]))]
+    case.contact_routes = [ContactRoute(**route) for route in values["contact_routes"]]
+    db.session.flush()
+    return case, created
+
+
+def upsert_appointment(data, actor) -> tuple[Appointment, bool]:
+    values = load(AppointmentInput(), data)
+    case = db.session.scalar(sa.select(Case).filter_by(case_ref=values["case_ref"]))
+    if case is None:
+        raise InvalidInput({"case_ref": ["No case with this reference."]})
+    appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=values["appointment_ref"]))
+    if appointment is not None and appointment.case_id != case.id:
+        raise InvalidInput({"case_ref": ["This appointment belongs to a different case."]})
+    code = values.pop("attendance_code", None)
+    if code:
+        # Checked before anything is written: a refused code leaves the schedule untouched.
+        from ..intake.operations import check_attendance_code
+        check_attendance_code(case=case, appointment=appointment, appointment_ref=values["appointment_ref"],
+                              code=code, actor=actor, source="the schedule feed")
+    created = appointment is None
+    if created:
+        appointment = Appointment(appointment_ref=values["appointment_ref"], case_id=case.id)
+        db.session.add(appointment)
+    for key in ("scheduled_at", "service", "modality", "duration_minutes", "cancelled"):
+        setattr(appointment, key, values[key])
+    db.session.flush()
+    stamp_detected_miss(appointment, utcnow())
+    return appointment, created
+
+
+def get_appointment(ref: str) -> Appointment:
+    appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=ref))
+    if appointment is None:
+        raise NotFound("no such appointment")
+    return appointment
+
+
+def record_attendance_signal(ref: str, data) -> Appointment:
+    """A virtual-session join/leave (or an arrival) from the session platform."""
+    appointment = get_appointment(ref)
+    values = load(AttendanceSignalInput(), data)
+    joined = values.get("joined_at") or appointment.joined_at
+    left = values.get("left_at") or appointment.left_at
+    if joined and left and left < joined:
+        raise InvalidInput({"left_at": ["Cannot leave before joining."]})
+    for key, value in values.items():
+        if value is not None:
+            setattr(appointment, key, value)
+    db.session.flush()
+    stamp_detected_miss(appointment, utcnow())
+    return appointment
+
+
+def _miss(appointment: Appointment, now: datetime) -> DetectedMiss | None:
+    cfg = current_app.config
+    if appointment.cancelled:
+        return None
+    return detect_miss(
+        modality=appointment.modality, scheduled_at=appointment.scheduled_at,
+        duration_minutes=appointment.duration_minutes, now=now,
+        grace=timedelta(minutes=cfg["MISS_GRACE_MINUTES"]), attendance_share=cfg["VIRTUAL_ATTENDANCE_SHARE"],
+        arrived_at=appointment.arrived_at, joined_at=appointment.joined_at, left_at=appointment.left_at)
+
+
+def stamp_detected_miss(appointment: Appointment, now: datetime) -> None:
+    """Store the detection and the 1a deadline on the appointment (cleared if the signal says attended)."""
+    miss = _miss(appointment, now)
+    if miss is None:
+        appointment.miss_detected_at = appointment.detected_event_type = appointment.event_due_at = None
+    elif appointment.miss_detected_at is None or appointment.detected_event_type != miss.event_type:
+        appointment.miss_detected_at = miss.detected_at
+        appointment.detected_event_type = miss.event_type
+        appointment.event_due_at = event_open_due(miss.detected_at, current_app.config["EVENT_OPEN_MINUTES"])
+
+
+@dataclass
+class PendingMiss:
+    appointment: Appointment
+    event_type: str
+    detected_at: datetime
+    due_at: datetime
+
+    @property
+    def overdue(self) -> bool:
+        return utcnow() > self.due_at
+
+
+def pending_misses(now: datetime, since: datetime | None = None) -> list[PendingMiss]:
+    """Detected misses with no event record yet, oldest deadline first (the coordinator's today list)."""
+    from ..intake.models import MissedContact
+
+    has_event = sa.exists().where(MissedContact.appointment_id == Appointment.id)
+    query = sa.select(Appointment).where(~has_event, Appointment.cancelled.is_(False),
+                                         Appointment.scheduled_at <= now)
+    if since is not None:
+        query = query.where(Appointment.scheduled_at >= since)
+    out = []
+    for appointment in db.session.scalars(query):
+        miss = _miss(appointment, now)
+        if miss:
+            due = event_open_due(miss.detected_at, current_app.config["EVENT_OPEN_MINUTES"])
+            out.append(PendingMiss(appointment, miss.event_type, miss.detected_at, due))
+    return sorted(out, key=lambda p: p.due_at)

@@ -1,0 +1,104 @@
+"""Command-line interface (`flask --app wsgi ...`): users, tokens, demo, sweep, audit."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import InvalidInput
+from .extensions import db
+from .governance.vocab import ROLES
+
+users = AppGroup("users", help="Manage users.")
+tokens = AppGroup("tokens", help="Bearer tokens for integrations.")
+audit = AppGroup("audit", help="Check the audit archive.")
+
+
+def _fail_on_invalid(err: InvalidInput):
+    db.session.rollback()
+    for field, messages in err.errors.items():
+        click.echo(f"{field}: {' '.join(messages)}", err=True)
+    raise SystemExit(2)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
+@click.option("--team", default=None)
+def create_user_command(username, roles, password, display_name, team):
+    """Add a user with one or more roles."""
+    from .accounts.operations import create_user
+
+    try:
+        user = create_user(username, password, list(roles), display_name=display_name, team=team)
+    except InvalidInput as err:
+        _fail_on_invalid(err)
+    db.session.commit()
+    click.echo(f"created user {user.username} with roles {', '.join(user.roles)}")
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, default=("integration",), show_default=True,
+              type=click.Choice(ROLES))
+def create_token_command(name, roles):
+    """Print a new bearer token for the integration NAME (shown once; only its digest is kept)."""
+    from .accounts.operations import create_token
+
+    try:
+        secret = create_token(name, list(roles))
+    except InvalidInput as err:
+        _fail_on_invalid(err)
+    db.session.commit()
+    click.echo(secret)
+
+
+@audit.command("verify")
+def verify_command():
+    """Recompute the archive's hash chain; exit 1 naming the first broken entry."""
+    from .archive.operations import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"archive intact: {report.checked} entries verified")
+        return
+    click.echo(f"archive broken at entry {report.broken_seq}: {report.reason} "
+               f"({report.checked} entries before it verified)", err=True)
+    raise SystemExit(1)
+
+
+@click.command("sweep")
+def sweep_command():
+    """Run the deadline sweep once: breaches and escalations (idempotent)."""
+    from .sweep import run_sweep
+
+    report = run_sweep()
+    db.session.commit()
+    if report is None:
+        click.echo("another instance is sweeping; nothing done")
+        return
+    raised = ", ".join(f"{rule}: {n}" for rule, n in sorted(report.raised.items())) or "none"
+    click.echo(f"sweep done: {report.detected} misses detected; escalations raised: {raised}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def demo_command(if_empty):
+    """Load a realistic demo organisation and print how to sign in."""
+    from .accounts.models import User
+    from .demo import DEMO_PASSWORD, load_demo
+
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
+        click.echo("demo data already loaded")
+    else:
+        summary = load_demo()
+        db.session.commit()
+        click.echo(summary)
+    click.echo(f"Sign in at http://127.0.0.1:5000 with any demo user (password: {DEMO_PASSWORD}):")
+    click.echo("  coordinator: cora   attendance supervisor: sam   outreach worker: olu   "
+               "service supervisor: sade   manager: mona   quality lead: quinn   admin: ada")
+
+
+def register(app: Flask) -> None:
+    for command in (users, tokens, audit, sweep_command, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,47 @@
+"""Configuration from environment variables, with the embedded defaults of the README."""
+import os
+from datetime import timedelta
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config(instance_path: str) -> dict:
+    """Settings for create_app; every key can be overridden by create_app(config=...)."""
+    return {
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _env(
+            "DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "continuity.sqlite")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Business calendar (pwa.governance.calendar.calendar_from_config).
+        "TIMEZONE": _env("TIMEZONE", "America/New_York"),
+        "BUSINESS_OPENS": _env("BUSINESS_OPENS", "09:00"),
+        "BUSINESS_CLOSES": _env("BUSINESS_CLOSES", "17:00"),
+        "BUSINESS_WORKDAYS": _env("BUSINESS_WORKDAYS", "0,1,2,3,4"),
+        "HOLIDAYS_COUNTRY": _env("HOLIDAYS_COUNTRY", "US"),
+        "HOLIDAYS_SUBDIVISION": _env("HOLIDAYS_SUBDIVISION", ""),
+        "CLOSURE_DAYS": _env("CLOSURE_DAYS", ""),
+        # Workflow 1 timing.
+        "MISS_GRACE_MINUTES": int(_env("MISS_GRACE_MINUTES", "15")),
+        "EVENT_OPEN_MINUTES": int(_env("EVENT_OPEN_MINUTES", "30")),
+        "CLASSIFICATION_BUSINESS_HOURS": float(_env("CLASSIFICATION_BUSINESS_HOURS", "2")),
+        # A virtual session left before this share of its length is a detected miss.
+        "VIRTUAL_ATTENDANCE_SHARE": float(_env("VIRTUAL_ATTENDANCE_SHARE", "0.75")),
+        # Workflow 2 timing (the recovery case is instructed by a release in workflow 1).
+        "RECOVERY_OPEN_BUSINESS_HOURS": float(_env("RECOVERY_OPEN_BUSINESS_HOURS", "1")),
+        "RECOVERY_OPEN_HIGH_RISK_MINUTES": int(_env("RECOVERY_OPEN_HIGH_RISK_MINUTES", "15")),
+        # Sessions: idle timeout, then the server-side session record is refused.
+        "IDLE_TIMEOUT": timedelta(minutes=int(_env("IDLE_TIMEOUT_MINUTES", "30"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
+        # CSRF is checked by pwa.security for cookie-authenticated requests only.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "VAPID_PRIVATE_KEY": _env("VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": _env("VAPID_SUBJECT", "mailto:continuity@example.org"),
+    }

@@ -1,0 +1,157 @@
+"""`flask demo`: a realistic organisation built through the same operations users call, so every
+record, deadline, escalation and archive entry is one the app itself would write."""
+import random
+from datetime import timedelta
+
+from .accounts.models import User
+from .accounts.operations import create_user
+from .cases.operations import record_attendance_signal, upsert_appointment, upsert_case
+from .clock import acting_at, utcnow
+from .errors import WorkflowRefused
+from .extensions import db
+from .intake import operations as intake
+from .timekeeping import local_today
+
+DEMO_PASSWORD = "continuity-demo"
+
+USERS = [
+    ("cora", "Cora Diaz", ["coordinator"], "North"),
+    ("cole", "Cole Ahmed", ["coordinator"], "South"),
+    ("sam", "Sam Okafor", ["attendance_supervisor"], "North"),
+    ("olu", "Olu Bakare", ["outreach_worker"], "North"),
+    ("otto", "Otto Lind", ["outreach_worker"], "South"),
+    ("sade", "Sade Quinn", ["service_supervisor"], "North"),
+    ("gina", "Gina Park", ["governance_lead"], None),
+    ("pat", "Pat Moreno", ["panel_chair"], None),
+    ("mona", "Mona Reyes", ["manager"], None),
+    ("dmitri", "Dmitri Hale", ["duty_manager"], None),
+    ("quinn", "Quinn Foster", ["quality_lead"], None),
+    ("evan", "Evan Brooks", ["executive"], None),
+    ("dora", "Dora Vance", ["director"], None),
+    ("chloe", "Chloe Ward", ["chief_operating"], None),
+    ("ada", "Ada Lovell", ["admin"], None),
+    ("audrey", "Audrey Stone", ["auditor"], None),
+]
+FIRST = ["Alex", "Jordan", "Riley", "Morgan", "Casey", "Jamie", "Taylor", "Avery", "Quinn", "Rowan", "Sasha",
+         "Drew", "Emerson", "Harper", "Kai", "Logan", "Marley", "Noel", "Parker", "Reese", "Skyler", "Tatum",
+         "Blake", "Cameron", "Dakota", "Elliot", "Finley", "Hayden", "Jessie", "Kendall", "Lane", "Milan"]
+LAST = ["Rivera", "Chen", "Okoro", "Novak", "Haddad", "Silva", "Kowalski", "Nguyen", "Mensah", "Ibrahim",
+        "Larsen", "Costa", "Patel", "Brennan", "Sato", "Walsh"]
+SERVICES = [("IOP group therapy", "virtual"), ("Medication review", "in_person"), ("Counselling", "in_person"),
+            ("Peer support check-in", "phone"), ("Community visit", "home_visit"), ("Skills group", "virtual")]
+RISKS = [[], [], [], ["medication"], ["crisis"], ["intensive_support"], ["safeguarding"], ["medication", "crisis"]]
+
+
+def _routes(rng: random.Random, n: int) -> list[dict]:
+    phone = f"+1 555 01{n:02d} {rng.randint(1000, 9999)}"
+    routes = [{"channel": "phone_call", "value": phone, "approved": True, "preferred": True},
+              {"channel": "sms", "value": phone, "approved": rng.random() < 0.8, "preferred": False}]
+    if rng.random() < 0.5:
+        routes.append({"channel": "email", "value": f"person{n}@example.org", "approved": True, "preferred": False})
+    if rng.random() < 0.4:
+        routes.append({"channel": "home_visit", "value": f"{rng.randint(10, 999)} Elm Street, Apt {n}",
+                       "approved": True, "preferred": False})
+    if rng.random() < 0.3:
+        routes.append({"channel": "emergency_contact", "value": f"Sibling, +1 555 02{n:02d} 0000",
+                       "approved": False, "preferred": False})
+    return routes
+
+
+def load_demo(seed: int = 7) -> str:
+    rng = random.Random(seed)
+    users = {}
+    for username, name, roles, team in USERS:
+        users[username] = db.session.scalar(db.select(User).filter_by(username=username)) or create_user(
+            username, DEMO_PASSWORD, roles, display_name=name, team=team)
+    integration = users["ada"]
+    now = utcnow().replace(second=0, microsecond=0)
+    cases = []
+    for n in range(36):
+        team = "North" if n % 2 == 0 else "South"
+        case, _ = upsert_case({
+            "case_ref": f"C-{1001 + n}", "display_name": f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]}",
+            "team": team, "risk_flags": RISKS[n % len(RISKS)], "contact_routes": _routes(rng, n),
+            "assigned_outreach_worker": "olu" if team == "North" else "otto",
+        })
+        cases.append(case)
+
+    def appointment(n: int, hours_ago: float, **signal):
+        service, modality = SERVICES[n % len(SERVICES)]
+        appt, _ = upsert_appointment({
+            "appointment_ref": f"A-{now:%m%d}-{n:03d}", "case_ref": cases[n].case_ref,
+            "scheduled_at": (now - timedelta(hours=hours_ago)).isoformat(), "service": service,
+            "modality": modality, "duration_minutes": 60 if modality != "phone" else 30}, integration)
+        if signal:
+            record_attendance_signal(appt.appointment_ref, {k: v.isoformat() for k, v in signal.items()})
+        return appt
+
+    def open_event(appt, at, disruption="no", contactability="reachable"):
+        with acting_at(at):
+            return intake.open_missed_contact({
+                "case_ref": appt.case.case_ref, "appointment_ref": appt.appointment_ref,
+                "scheduled_at": appt.scheduled_at.isoformat(),
+                "event_type": appt.detected_event_type or "missed_appointment",
+                "service_disruption_known": disruption, "contactability_status": contactability,
+                "next_checkpoint_date": (local_today(at) + timedelta(days=2)).isoformat(),
+                "note": "Opened from the detected-miss list."}, users["cora"])
+
+    def classify(event, at, classification, outcome="confirm", dependencies=0, factors=(), contribution="none"):
+        with acting_at(at):
+            return intake.classify_missed_contact(event.id, {
+                "final_classification": classification, "outcome": outcome,
+                "access_barrier_likelihood": "high" if classification == "access_barrier" else "low",
+                "service_failure_contribution": contribution, "contributing_factors": list(factors),
+                "unresolved_dependency_count": dependencies,
+                "evidence_summary": "Checked the session log, the reminder record and the worker's call notes."},
+                users["sam"])
+
+    def release(event, at, route):
+        code = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS",
+                "service_side_failure": "NS-SERVICE"}[event.latest_classification.final_classification]
+        with acting_at(at):
+            return intake.release_code(event.id, {
+                "permanent_code": code, "follow_up_required": "no" if route == "none" else "yes",
+                "follow_up_route": route, "review_date": (local_today(at) + timedelta(days=7)).isoformat()},
+                users["cora"])
+
+    # Attended and upcoming appointments: no miss.
+    for n in range(20, 28):
+        appointment(n, -2 - n % 5)
+    for n in range(28, 32):
+        appt = appointment(n, 3)
+        record_attendance_signal(appt.appointment_ref, {"arrived_at": (appt.scheduled_at + timedelta(minutes=4)).isoformat(),
+                                                        "joined_at": (appt.scheduled_at + timedelta(minutes=2)).isoformat()})
+    # Detected misses that still need an event record (one past its 30 minutes).
+    appointment(0, 0.35)
+    appointment(1, 0.5)
+    appointment(2, 1.5)
+    appointment(5, 0.6, joined_at=now - timedelta(minutes=36), left_at=now - timedelta(minutes=20))
+    # Queued for classification, one past its deadline.
+    open_event(appointment(3, 1.0), now - timedelta(minutes=30))
+    open_event(appointment(4, 6.0), now - timedelta(hours=5, minutes=30), disruption="yes")
+    open_event(appointment(6, 28), now - timedelta(hours=27))
+    # Returned for evidence.
+    returned = open_event(appointment(7, 5.0), now - timedelta(hours=4, minutes=40), contactability="route_unknown")
+    classify(returned, now - timedelta(hours=4), "undetermined", outcome="return_for_evidence")
+    # Confirmed, awaiting release; one held by E2 until a manager acknowledges.
+    ready = open_event(appointment(8, 4.0), now - timedelta(hours=3, minutes=45))
+    classify(ready, now - timedelta(hours=3), "access_barrier", factors=("transport",), contribution="contributing")
+    held = open_event(appointment(9, 4.5), now - timedelta(hours=4, minutes=10))
+    classify(held, now - timedelta(hours=3, minutes=20), "person_refusal", dependencies=2, factors=("caregiving",))
+    # Released: outreach (recovery instructed), clinical, and one with no follow-up (E3).
+    for n, route, classification in ((10, "outreach", "access_barrier"), (11, "outreach", "person_refusal"),
+                                     (12, "clinical", "service_side_failure"), (13, "none", "person_refusal"),
+                                     (14, "outreach", "service_side_failure"), (15, "outreach", "access_barrier")):
+        event = open_event(appointment(n, 7.0), now - timedelta(hours=6, minutes=40))
+        contribution = "primary" if classification == "service_side_failure" else "none"
+        factors = ("scheduling",) if classification == "service_side_failure" else ()
+        classify(event, now - timedelta(hours=6), classification, factors=factors, contribution=contribution)
+        release(event, now - timedelta(hours=5, minutes=30), route)
+    # A permanent code pushed by the old schedule feed before any release: refused, E1 raised.
+    try:
+        intake.apply_attendance_code({"appointment_ref": f"A-{now:%m%d}-002", "code": "NS-REFUSAL"},
+                                     integration, source="the schedule feed")
+    except WorkflowRefused:
+        pass
+    db.session.flush()
+    return f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, {32} appointments today"

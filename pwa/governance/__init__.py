@@ -1,0 +1,1 @@
+"""The rules of Continuity, free of Flask: calendar, deadlines, guards and escalation rules."""

@@ -1,0 +1,26 @@
+"""When each step falls due, and whether it was done in time."""
+from datetime import datetime, timedelta
+
+from .calendar import BusinessCalendar
+
+
+def event_open_due(detected_at: datetime, minutes: int) -> datetime:
+    """1a: within 30 minutes (wall clock) of the detected miss."""
+    return detected_at + timedelta(minutes=minutes)
+
+
+def classification_due(queued_at: datetime, calendar: BusinessCalendar, business_hours: float) -> datetime:
+    """1b: within 2 business hours of queue receipt."""
+    return calendar.add_business_hours(queued_at, business_hours)
+
+
+def recovery_open_due(instructed_at: datetime, high_risk: bool, calendar: BusinessCalendar,
+                      business_hours: float, high_risk_minutes: int) -> datetime:
+    """2a: within 1 business hour, or 15 minutes (wall clock) when the case is high-risk."""
+    if high_risk:
+        return instructed_at + timedelta(minutes=high_risk_minutes)
+    return calendar.add_business_hours(instructed_at, business_hours)
+
+
+def control_status(done_at: datetime, due_at: datetime | None) -> str:
+    return "met" if due_at is None or done_at <= due_at else "breached"

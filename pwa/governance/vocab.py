@@ -1,0 +1,87 @@
+"""The enumerations of SPEC.md, in one place: models (CHECK constraints), schemas and forms use them."""
+
+ROLES = (
+    "coordinator", "attendance_supervisor", "outreach_worker", "service_supervisor",
+    "governance_lead", "panel_chair", "manager", "duty_manager", "quality_lead", "executive",
+    "director", "chief_operating", "admin", "auditor", "integration",
+)
+ESCALATION_ROLES = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating")
+
+RISK_FLAGS = ("medication", "crisis", "intensive_support", "safeguarding")
+CONTACT_CHANNELS = ("phone_call", "sms", "email", "video", "home_visit", "letter", "emergency_contact")
+MODALITIES = ("in_person", "virtual", "home_visit", "phone")
+
+# Step 1a
+EVENT_TYPES = ("missed_appointment", "failed_arrival", "session_not_started", "virtual_no_join", "left_early")
+YES_NO = ("yes", "no")
+CONTACTABILITY = ("reachable", "unreachable", "route_unknown", "route_failed")
+EVENT_STATUSES = ("queued", "returned", "confirmed", "released")
+
+# Step 1b
+CLASSIFICATIONS = ("person_refusal", "access_barrier", "service_side_failure", "undetermined")
+CLASSIFICATION_OUTCOMES = ("confirm", "return_for_evidence")
+LIKELIHOODS = ("low", "medium", "high")
+SERVICE_CONTRIBUTIONS = ("none", "contributing", "primary")
+CONTRIBUTING_FACTORS = (
+    "transport", "scheduling", "communication", "site_entry", "technology", "health", "caregiving",
+    "housing", "benefits", "emotional_overload", "misunderstanding", "safety", "other",
+)
+# Factors that mean the service itself may have contributed (1b rule).
+SERVICE_SIDE_FACTORS = ("transport", "scheduling", "communication", "site_entry")
+
+# Step 1c
+PERMANENT_CODES = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS", "service_side_failure": "NS-SERVICE"}
+FOLLOW_UP_ROUTES = ("outreach", "clinical", "none")
+
+# Step 2 (the recovery case created by a release)
+RECOVERY_STATUSES = ("instructed", "open", "dispositioned", "closed")
+
+CONTROL_STATUSES = ("met", "breached")
+
+# Escalation rules: E1–E9 of SPEC.md and the deadline breaches the sweep raises.
+ESCALATION_LEVELS = {
+    "E1": "attendance_supervisor",
+    "E2": "manager",
+    "E3": "quality_lead",
+    "E4": "service_supervisor",
+    "E5": "duty_manager",
+    "E6": "executive",
+    "E7": "director",
+    "E8": "executive",
+    "E9": "chief_operating",
+    "BREACH_1A": "attendance_supervisor",
+    "BREACH_1B": "manager",
+}
+ESCALATION_TITLES = {
+    "E1": "Permanent code attempted before release",
+    "E2": "Person refusal confirmed with unresolved dependencies",
+    "E3": "Code finalised with no follow-up route",
+    "E4": "High-priority recovery not started",
+    "E5": "Active risk with no rescue offered",
+    "E6": "High-risk case unresolved at close of day",
+    "E7": "Restriction attempted before review",
+    "E8": "Restriction proposed with unresolved dependencies",
+    "E9": "Restriction without communication evidence",
+    "BREACH_1A": "Missed-contact event not opened within 30 minutes",
+    "BREACH_1B": "Classification challenge past its deadline",
+}
+
+# Archive folders (views over the archive by step): slug -> title.
+FOLDERS = {
+    "missed-contact": "Missed-contact folder",
+    "classification-queue": "Classification queue",
+    "attendance-control": "Attendance control archive",
+    "attendance-status": "Attendance status archive",
+    "recovery-action": "Recovery action folder",
+    "outreach": "Outreach archive",
+    "rescue-board": "Rescue board archive",
+    "threshold-governance": "Threshold governance folder",
+    "attendance-review": "Attendance review archive",
+    "decision-assurance": "Decision assurance archive",
+    "escalations": "Escalations",
+}
+
+
+def labelled(value: str) -> str:
+    """Human label for an enumeration value: 'route_unknown' -> 'Route unknown'."""
+    return value.replace("_", " ").capitalize()

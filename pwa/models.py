@@ -1,0 +1,9 @@
+"""Imports every area's models so metadata (and Alembic) sees all tables."""
+from .accounts.models import ApiToken, SignInSession, User, UserRole  # noqa: F401
+from .archive.models import ArchiveEntry  # noqa: F401
+from .cases.models import Appointment, Case, CaseRiskFlag, ContactRoute  # noqa: F401
+from .escalations.models import Escalation  # noqa: F401
+from .intake.models import (  # noqa: F401
+    AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release,
+)
+from .recovery.models import RecoveryCase  # noqa: F401

@@ -1,0 +1,112 @@
+"""Who is asking and may they: session/bearer loading, role checks, CSRF and response headers."""
+import logging
+from functools import wraps
+
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+
+from .accounts.operations import resume_session, user_for_token
+from .extensions import csrf, db, login_manager
+
+log = logging.getLogger("continuity.access")
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+@login_manager.request_loader
+def load_user_from_request(req):
+    """Bearer token first (integrations), then the server-side session named by the cookie."""
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = user_for_token(header[7:].strip())
+        g.auth_method = "token" if user else None
+        return user
+    secret = session.get("sid")
+    if not secret:
+        return None
+    user = resume_session(secret, current_app.config["IDLE_TIMEOUT"])
+    db.session.commit()  # the idle clock and an idle ending are kept even if the request fails
+    if user is None:
+        session.pop("sid", None)
+    g.auth_method = "session" if user else None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return jsonify(error="not signed in", errors={"session": ["Sign in first."]}), 401
+    return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+
+
+def requires(*roles: str):
+    """Route decorator: signed in (else 401 / sign-in page) and holding one of `roles` (else 403)."""
+
+    def decorate(view):
+        view.allowed_roles = roles
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                refuse(f"needs one of {', '.join(roles)}")
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = roles
+        return wrapper
+
+    return decorate
+
+
+def refuse(reason: str):
+    """403, logged with who and where (never with record contents)."""
+    log.warning("refused user_id=%s roles=%s %s %s: %s", getattr(current_user, "id", None),
+                ",".join(getattr(current_user, "roles", [])), request.method, request.path, reason)
+    abort(403, description=reason)
+
+
+def check_csrf():
+    """CSRF on every mutating request made with the session cookie; bearer tokens need none."""
+    if request.method not in MUTATING:
+        return
+    if request.endpoint in current_app.config.get("CSRF_EXEMPT_ENDPOINTS", ()):
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    csrf.protect()
+
+
+def secure_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("HX-Request")
+    return response
+
+
+def init_app(app):
+    app.before_request(check_csrf)
+    app.after_request(secure_headers)

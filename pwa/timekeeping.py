@@ -1,0 +1,27 @@
+"""The app's business calendar and local dates, from configuration."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .clock import utcnow
+from .governance.calendar import BusinessCalendar, calendar_from_config
+
+
+def calendar() -> BusinessCalendar:
+    ext = current_app.extensions
+    if "continuity.calendar" not in ext:
+        ext["continuity.calendar"] = calendar_from_config(current_app.config)
+    return ext["continuity.calendar"]
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(calendar().timezone)
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(local_zone()).date()
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(local_zone())

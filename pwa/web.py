@@ -1,0 +1,171 @@
+"""Screen plumbing shared by every area: rendering pages or htmx fragments, navigation,
+template filters, and error pages (JSON under /api/, HTML elsewhere)."""
+import logging
+from datetime import datetime
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+from .clock import utcnow
+from .errors import DomainError, Forbidden, InvalidInput, WorkflowRefused
+from .extensions import db, htmx
+from .governance.vocab import ESCALATION_TITLES, FOLDERS, labelled
+from .timekeeping import local_time, local_zone
+
+bp = Blueprint("web", __name__)
+log = logging.getLogger("continuity.web")
+
+# Each role's home screen and navigation (label, endpoint).
+NAV = [
+    ("coordinator", "Today", "intake.today"),
+    ("attendance_supervisor", "Classification queue", "intake.queue"),
+    ("outreach_worker", "My recovery cases", "recovery.recovery_list"),
+    ("service_supervisor", "Recovery cases", "recovery.recovery_list"),
+]
+ARCHIVE_ROLES = ("attendance_supervisor", "service_supervisor", "governance_lead", "panel_chair", "manager",
+                 "duty_manager", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
+INBOX_ROLES = ("attendance_supervisor", "service_supervisor", "manager", "duty_manager", "quality_lead",
+               "executive", "director", "chief_operating", "admin", "auditor")
+
+
+def render(template: str, status: int = 200, **context):
+    """The page, or only its `content` block for an htmx request (the shell stays in place)."""
+    if htmx and not htmx.history_restore_request:
+        return render_block(template, "content", **context), status
+    return render_template(template, **context), status
+
+
+def form_input(*list_fields: str) -> dict:
+    """The submitted form as operation input: blanks left out (so "required" speaks), lists kept,
+    and datetime-local values given the business time zone's offset."""
+    data = {}
+    for key in request.form:
+        if key == "csrf_token":
+            continue
+        if key in list_fields:
+            data[key] = [v for v in request.form.getlist(key) if v]
+            continue
+        value = request.form.get(key, "").strip()
+        if value:
+            data[key] = _with_offset(value)
+    for key in list_fields:
+        data.setdefault(key, [])
+    return data
+
+
+def _with_offset(value: str) -> str:
+    if len(value) == 16 and value[10] == "T":  # YYYY-MM-DDTHH:MM from <input type=datetime-local>
+        try:
+            naive = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return naive.replace(tzinfo=local_zone()).isoformat()
+    return value
+
+
+def local_input(value: datetime | None) -> str:
+    """A UTC time as the value of an <input type=datetime-local>."""
+    return "" if value is None else local_time(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    items = [(label, endpoint) for role, label, endpoint in NAV if current_user.has_role(role)]
+    if current_user.has_role(*INBOX_ROLES):
+        items.append(("Escalations", "escalations.inbox"))
+    if current_user.has_role(*ARCHIVE_ROLES):
+        items.append(("Archive", "archive.folders"))
+    return list(dict.fromkeys(items))
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in"))
+    items = nav_items()
+    return redirect(url_for(items[0][1]) if items else url_for("accounts.account"))
+
+
+def time_left(due: datetime | None) -> str:
+    """'25 min left', '1 h 10 min left', '5 min overdue'."""
+    if due is None:
+        return ""
+    seconds = int((due - utcnow()).total_seconds())
+    minutes = abs(seconds) // 60
+    text = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60 * 24:
+        text = f"{minutes // (60 * 24)} d {(minutes // 60) % 24} h"
+    return f"{text} left" if seconds >= 0 else f"{text} overdue"
+
+
+def local_format(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
+    return "" if value is None else local_time(value).strftime(fmt)
+
+
+def _error_page(status: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error=title, errors={"_schema": [message]}), status
+    return render("error.html", status=status, title=title, message=message)
+
+
+def init_app(app):
+    app.jinja_env.filters["local"] = local_format
+    app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.filters["label"] = labelled
+    app.jinja_env.filters["local_input"] = local_input
+    app.jinja_env.globals.update(nav_items=nav_items, escalation_titles=ESCALATION_TITLES, folders=FOLDERS)
+
+    @app.context_processor
+    def _open_escalations():
+        if not current_user.is_authenticated:
+            return {}
+        from .escalations.operations import open_escalations_for
+
+        return {"open_escalation_count": len(open_escalations_for(current_user))}
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        log.warning("csrf refused %s %s: %s", request.method, request.path, err.description)
+        if request.path.startswith("/api/"):
+            return jsonify(error="csrf", errors={"csrf": [err.description]}), 400
+        return _error_page(400, "Form expired", "This form has expired or was not sent from Continuity. "
+                           "Go back, reload the page and try again.")
+
+    @app.errorhandler(DomainError)
+    def _domain(err):
+        # Views and the API handle InvalidInput/WorkflowRefused themselves; this is the backstop.
+        db.session.rollback()
+        if isinstance(err, Forbidden):
+            log.warning("refused user_id=%s %s %s: %s", getattr(current_user, "id", None),
+                        request.method, request.path, err)
+        if request.path.startswith("/api/"):
+            body = {"error": str(err)}
+            if isinstance(err, InvalidInput):
+                body["errors"] = err.errors
+            if isinstance(err, WorkflowRefused):
+                body.update(rule=err.rule, reasons=err.reasons)
+            return jsonify(body), err.status
+        return _error_page(err.status, "Not possible", str(err))
+
+    @app.errorhandler(HTTPException)
+    def _http(err):
+        if err.code and err.code >= 500:
+            db.session.rollback()
+        return _error_page(err.code or 500, err.name, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err):
+        db.session.rollback()
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")
+
+    @app.after_request
+    def _push_url(response):
+        # Boosted navigation that ended on another page (a redirect after a form) shows its URL.
+        if htmx.boosted and response.status_code == 200 and request.method == "GET":
+            response.headers.setdefault("HX-Push-Url", request.full_path.rstrip("?"))
+        return response
