@@ -1,0 +1,212 @@
+"""Fixtures in the manner of the Flask tutorial: app, client, an auth helper, and factories.
+
+The database is migrated once per run with the real migrations (SQLite in a temp folder, or
+PostgreSQL when TEST_DATABASE_URL is set) and emptied after every test.
+"""
+import os
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from pwa import create_app
+from pwa.extensions import db
+
+NY = ZoneInfo("America/New_York")
+PASSWORD = "correct horse battery"
+# A Tuesday morning in business hours, far from holidays: the default "now" of integration tests.
+TUESDAY_10AM = datetime(2026, 11, 17, 10, 0, tzinfo=NY)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "SERVER_NAME": "continuity.test",
+    })
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            downgrade(revision="base")
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_database(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _empty_after(request):
+    yield
+    if "app" in request.fixturenames:
+        empty_database(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling operations directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Auth:
+    """Users by role, sign-in through the real endpoints, and JSON calls with the CSRF header."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+        self.csrf_token = None
+        self.users = {}
+
+    def user(self, username: str, *roles: str, team: str | None = None) -> int:
+        from pwa.accounts.operations import create_user
+
+        if username not in self.users:
+            with self.app.app_context():
+                user = create_user(username, PASSWORD, list(roles) or ["coordinator"], team=team)
+                db.session.commit()
+                self.users[username] = user.id
+        return self.users[username]
+
+    def login(self, username: str) -> dict:
+        response = self.client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        self.csrf_token = response.get_json()["csrf_token"]
+        return response.get_json()
+
+    def as_role(self, role: str) -> dict:
+        """Sign in as a user named after the role, holding just that role."""
+        self.user(role, role)
+        return self.login(role)
+
+    def logout(self):
+        return self.client.delete("/api/v1/session", headers=self.headers())
+
+    def headers(self) -> dict:
+        return {"X-CSRFToken": self.csrf_token} if self.csrf_token else {}
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.client.post(path, json=json, headers=self.headers(), **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def form(self, path: str, data: dict):
+        """Submit a screen's form the way a browser does: fetch it, take its CSRF token, post."""
+        page = self.client.get(path)
+        assert page.status_code == 200, page.status_code
+        return self.client.post(path, data={**data, "csrf_token": csrf_from(page.text)})
+
+
+@pytest.fixture
+def auth(app, client):
+    return Auth(app, client)
+
+
+@pytest.fixture
+def now(time_machine):
+    """Travel to Tuesday 17 Nov 2026, 10:00 New York (business hours); time keeps ticking."""
+    time_machine.move_to(TUESDAY_10AM, tick=True)
+    return TUESDAY_10AM
+
+
+class Factory:
+    """Cases, appointments and workflow-1 records made through the real operations."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+
+    def _next(self) -> int:
+        self.count += 1
+        return self.count
+
+    def case(self, risk_flags=(), routes=None, worker=None, ref=None) -> str:
+        from pwa.cases.operations import upsert_case
+
+        ref = ref or f"C-{self._next():04d}"
+        with self.app.app_context():
+            upsert_case({"case_ref": ref, "display_name": f"Person {ref}", "risk_flags": list(risk_flags),
+                         "contact_routes": routes if routes is not None else [
+                             {"channel": "phone_call", "value": "+1 555 0100", "approved": True, "preferred": True},
+                             {"channel": "sms", "value": "+1 555 0100", "approved": True}],
+                         "assigned_outreach_worker": worker})
+            db.session.commit()
+        return ref
+
+    def appointment(self, case_ref=None, minutes_ago=20, modality="in_person", ref=None, scheduled_at=None) -> dict:
+        from pwa.accounts.models import User
+        from pwa.cases.operations import upsert_appointment
+        from pwa.clock import utcnow
+
+        case_ref = case_ref or self.case()
+        ref = ref or f"A-{self._next():04d}"
+        at = scheduled_at or (utcnow() - timedelta(minutes=minutes_ago)).replace(second=0, microsecond=0)
+        with self.app.app_context():
+            actor = db.session.scalar(sa.select(User).limit(1))
+            upsert_appointment({"appointment_ref": ref, "case_ref": case_ref, "scheduled_at": at.isoformat(),
+                                "service": "Counselling", "modality": modality}, actor)
+            db.session.commit()
+        return {"appointment_ref": ref, "case_ref": case_ref, "scheduled_at": at.isoformat()}
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+def event_payload(appointment: dict, **overrides) -> dict:
+    """A valid step-1a body for `appointment` (every enumeration actively answered)."""
+    body = {**appointment, "event_type": "missed_appointment", "service_disruption_known": "no",
+            "contactability_status": "reachable", "next_checkpoint_date": (date.today() + timedelta(days=3)).isoformat()}
+    body.update(overrides)
+    return body
+
+
+def classification_payload(**overrides) -> dict:
+    body = {"final_classification": "access_barrier", "outcome": "confirm", "access_barrier_likelihood": "high",
+            "service_failure_contribution": "contributing", "contributing_factors": ["transport"],
+            "unresolved_dependency_count": 0, "evidence_summary": "Bus route cancelled; confirmed by phone."}
+    body.update(overrides)
+    return body
+
+
+def release_payload(**overrides) -> dict:
+    body = {"permanent_code": "NS-ACCESS", "follow_up_required": "yes", "follow_up_route": "outreach",
+            "review_date": (date.today() + timedelta(days=7)).isoformat()}
+    body.update(overrides)
+    return body
