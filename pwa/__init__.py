@@ -56,8 +56,19 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register
 
     register(app)
-    logging.getLogger("continuity").setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    _logging(app)
     return app
+
+
+def _logging(app: Flask) -> None:
+    """Continuity's own log lines (sign-ins, refusals, escalations, sweeps) to stderr. They carry
+    ids, roles and rules, never a person's details."""
+    logger = logging.getLogger("continuity")
+    logger.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

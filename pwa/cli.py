@@ -1,7 +1,7 @@
 """Command-line interface (`flask --app wsgi ...`): users, tokens, demo, sweep, audit."""
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .errors import InvalidInput
 from .extensions import db
@@ -68,6 +68,7 @@ def verify_command():
 
 
 @click.command("sweep")
+@with_appcontext
 def sweep_command():
     """Run the deadline sweep once: breaches and escalations (idempotent)."""
     from .sweep import run_sweep
@@ -82,6 +83,7 @@ def sweep_command():
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo_command(if_empty):
     """Load a realistic demo organisation and print how to sign in."""

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
+from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..clock import utcnow
@@ -13,9 +14,21 @@ from ..governance.vocab import ROLES
 from .models import ApiToken, SignInSession, User, UserRole, digest
 
 log = logging.getLogger("continuity.accounts")
-hasher = PasswordHasher()
-# Verified against when the username is unknown, so timing does not reveal which usernames exist.
-_DUMMY_HASH = hasher.hash("continuity-dummy-password")
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's defaults; ARGON2_PARAMS lowers the cost for the test suite."""
+    ext = current_app.extensions
+    if "continuity.hasher" not in ext:
+        hasher = PasswordHasher(**current_app.config.get("ARGON2_PARAMS", {}))
+        # Verified against for unknown usernames, so timing does not reveal which ones exist.
+        ext["continuity.hasher"] = (hasher, hasher.hash("continuity-dummy-password"))
+    return ext["continuity.hasher"][0]
+
+
+def _dummy_hash() -> str:
+    _hasher()
+    return current_app.extensions["continuity.hasher"][1]
 
 
 def create_user(username: str, password: str | None, roles: list[str], display_name: str | None = None,
@@ -33,7 +46,7 @@ def create_user(username: str, password: str | None, roles: list[str], display_n
     if errors:
         raise InvalidInput(errors)
     user = User(username=username, display_name=display_name or username, team=team,
-                password_hash=hasher.hash(password) if password else None)
+                password_hash=_hasher().hash(password) if password else None)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
@@ -45,16 +58,16 @@ def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(db.select(User).filter_by(username=username)) if username else None
     try:
         ok = user is not None and user.active and user.password_hash is not None and \
-            hasher.verify(user.password_hash, password)
+            _hasher().verify(user.password_hash, password)
         if user is None:
-            hasher.verify(_DUMMY_HASH, password or "-")
+            _hasher().verify(_dummy_hash(), password or "-")
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
         log.warning("sign-in failed for username=%r", (username or "")[:80])
         return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     log.info("sign-in succeeded user_id=%s", user.id)
     return user
 
