@@ -33,6 +33,9 @@ def load_config(instance_path: str) -> dict:
         # Workflow 2 timing (the recovery case is instructed by a release in workflow 1).
         "RECOVERY_OPEN_BUSINESS_HOURS": float(_env("RECOVERY_OPEN_BUSINESS_HOURS", "1")),
         "RECOVERY_OPEN_HIGH_RISK_MINUTES": int(_env("RECOVERY_OPEN_HIGH_RISK_MINUTES", "15")),
+        "DISPOSITION_HIGH_RISK_BUSINESS_HOURS": float(_env("DISPOSITION_HIGH_RISK_BUSINESS_HOURS", "2")),
+        # A device clock further than this from the server's is flagged to supervisors.
+        "CLOCK_TOLERANCE_SECONDS": int(_env("CLOCK_TOLERANCE_SECONDS", "120")),
         # Sessions: idle timeout, then the server-side session record is refused.
         "IDLE_TIMEOUT": timedelta(minutes=int(_env("IDLE_TIMEOUT_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -6,4 +6,4 @@ from .escalations.models import Escalation  # noqa: F401
 from .intake.models import (  # noqa: F401
     AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release,
 )
-from .recovery.models import RecoveryCase  # noqa: F401
+from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition  # noqa: F401

@@ -10,7 +10,11 @@ from .cases.operations import pending_misses, stamp_detected_miss
 from .clock import utcnow
 from .escalations.operations import raise_escalation
 from .extensions import db
+from .governance.deadlines import first_attempt_due
 from .intake.models import MissedContact
+from .recovery.models import RecoveryAttempt, RecoveryCase
+from .recovery.operations import restored
+from .timekeeping import calendar
 from .timekeeping import local_time
 
 log = logging.getLogger("continuity.sweep")
@@ -43,6 +47,10 @@ def run_sweep() -> SweepReport | None:
     _detect_misses(now, report)
     _breach_event_opening(now, report)
     _breach_classification(now, report)
+    _recovery_not_opened(now, report)
+    _recovery_without_attempt(now, report)
+    _disposition_overdue(now, report)
+    _high_risk_unresolved_at_close(now, report)
     db.session.flush()
     log.info("sweep done detected=%s raised=%s", report.detected, report.raised)
     return report
@@ -85,3 +93,51 @@ def _breach_classification(now, report: SweepReport) -> None:
             reason=f"Classification challenge was due by {local_time(event.classification_due_at):%H:%M %Z on %d %b}.")
         if raised:
             report.count("BREACH_1B")
+
+
+def _raise(report: SweepReport, rule: str, recovery: RecoveryCase, key: str, reason: str) -> None:
+    if raise_escalation(rule, subject=recovery, case_ref=recovery.case.case_ref, dedupe_key=key, reason=reason):
+        report.count(rule)
+
+
+def _recovery_not_opened(now, report: SweepReport) -> None:
+    """2a: not opened by its deadline. E4 for a high-risk case, a breach for the others."""
+    query = sa.select(RecoveryCase).where(RecoveryCase.status == "instructed", RecoveryCase.open_due_at < now)
+    for recovery in db.session.scalars(query):
+        rule = "E4" if recovery.tier_one else "BREACH_2A"
+        _raise(report, rule, recovery, f"{rule}:not_opened:{recovery.id}",
+               f"Recovery case not opened; it was due by {local_time(recovery.open_due_at):%H:%M %Z on %d %b}.")
+
+
+def _recovery_without_attempt(now, report: SweepReport) -> None:
+    """E4: a tier-1 or high-risk case opened with no attempt logged within 1 hour."""
+    has_attempt = sa.exists().where(RecoveryAttempt.recovery_case_id == RecoveryCase.id)
+    query = sa.select(RecoveryCase).where(RecoveryCase.status == "open", ~has_attempt,
+                                          RecoveryCase.opened_at < now - timedelta(hours=1))
+    for recovery in db.session.scalars(query):
+        if recovery.tier_one and first_attempt_due(recovery.opened_at) < now:
+            _raise(report, "E4", recovery, f"E4:no_attempt:{recovery.id}",
+                   "Recovery case opened more than an hour ago with no attempt logged.")
+
+
+def _disposition_overdue(now, report: SweepReport) -> None:
+    """2c: no disposition by the end of the business day (2 business hours when high-risk)."""
+    query = sa.select(RecoveryCase).where(RecoveryCase.status.in_(("instructed", "open")),
+                                          RecoveryCase.disposition_due_at < now)
+    for recovery in db.session.scalars(query):
+        if not recovery.dispositions:
+            _raise(report, "BREACH_2C", recovery, f"BREACH_2C:{recovery.id}",
+                   f"No recovery disposition; it was due by "
+                   f"{local_time(recovery.disposition_due_at):%H:%M %Z on %d %b}.")
+
+
+def _high_risk_unresolved_at_close(now, report: SweepReport) -> None:
+    """E6: a high-risk case with no disposition restoring continuity at the close of its business day."""
+    query = sa.select(RecoveryCase).where(RecoveryCase.high_risk.is_(True),
+                                          RecoveryCase.instructed_at > now - LOOKBACK)
+    for recovery in db.session.scalars(query):
+        close = calendar().end_of_business_day(recovery.instructed_at)
+        if close <= now and not restored(recovery):
+            _raise(report, "E6", recovery, f"E6:{recovery.id}:{close.date().isoformat()}",
+                   f"High-risk recovery case still unresolved at the close of business "
+                   f"({local_time(close):%H:%M %Z on %d %b}).")

@@ -22,7 +22,8 @@ log = logging.getLogger("continuity.web")
 NAV = [
     ("coordinator", "Today", "intake.today"),
     ("attendance_supervisor", "Classification queue", "intake.queue"),
-    ("outreach_worker", "My recovery cases", "recovery.recovery_list"),
+    ("outreach_worker", "My day", "recovery.recovery_list"),
+    ("service_supervisor", "Close the day", "recovery.close_the_day"),
     ("service_supervisor", "Recovery cases", "recovery.recovery_list"),
 ]
 ARCHIVE_ROLES = ("attendance_supervisor", "service_supervisor", "governance_lead", "panel_chair", "manager",
@@ -117,7 +118,8 @@ def init_app(app):
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["label"] = labelled
     app.jinja_env.filters["local_input"] = local_input
-    app.jinja_env.globals.update(nav_items=nav_items, escalation_titles=ESCALATION_TITLES, folders=FOLDERS)
+    app.jinja_env.globals.update(nav_items=nav_items, escalation_titles=ESCALATION_TITLES, folders=FOLDERS,
+                                 now_local_input=lambda: local_input(utcnow()))
 
     @app.context_processor
     def _open_escalations():
@@ -140,8 +142,10 @@ def init_app(app):
         # Views and the API handle InvalidInput/WorkflowRefused themselves; this is the backstop.
         db.session.rollback()
         if isinstance(err, Forbidden):
-            log.warning("refused user_id=%s %s %s: %s", getattr(current_user, "id", None),
-                        request.method, request.path, err)
+            # Same logger and shape as security.refuse: every 403 is on "continuity.access".
+            logging.getLogger("continuity.access").warning(
+                "refused user_id=%s roles=%s %s %s: %s", getattr(current_user, "id", None),
+                ",".join(getattr(current_user, "roles", [])), request.method, request.path, err)
         if request.path.startswith("/api/"):
             body = {"error": str(err)}
             if isinstance(err, InvalidInput):

@@ -68,7 +68,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
-    log.info("sign-in succeeded user_id=%s", user.id)
+    log.info("sign-in succeeded user_id=%s username=%r", user.id, user.username)
     return user
 
 

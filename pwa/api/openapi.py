@@ -9,16 +9,20 @@ from marshmallow import Schema
 
 from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
+from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
 from . import bp, schemas
 
 COMPONENTS = {
     "CaseInput": CaseInput, "AppointmentInput": AppointmentInput, "AttendanceSignalInput": AttendanceSignalInput,
     "MissedContactInput": MissedContactInput, "ClassificationInput": ClassificationInput,
     "EvidenceInput": EvidenceInput, "ReleaseInput": ReleaseInput, "AttendanceCodeInput": AttendanceCodeInput,
+    "OpenRecoveryInput": OpenRecoveryInput, "AttemptInput": AttemptInput, "DispositionInput": DispositionInput,
+    "ExceptionDecisionInput": ExceptionDecisionInput,
     **{name: getattr(schemas, name) for name in (
         # Nested schemas before the schemas that nest them.
         "UserOut", "SessionOut", "ContactRouteOut", "CaseOut", "AppointmentOut", "ClassificationOut",
-        "EvidenceOut", "ReleaseOut", "MissedContactOut", "AttendanceCodeOut", "RecoveryCaseOut", "EscalationOut",
+        "EvidenceOut", "ReleaseOut", "MissedContactOut", "AttendanceCodeOut", "RouteOut", "RecoveryCaseOut",
+        "AttemptOut", "DispositionOut", "RecoveryCaseDetailOut", "EscalationOut",
         "ArchiveEntryOut", "ArchivePageOut", "ErrorOut")},
 }
 

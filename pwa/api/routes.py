@@ -3,7 +3,7 @@
 OpenAPI operations are the YAML after '---' in each docstring (collected by pwa.api.openapi).
 """
 import sqlalchemy as sa
-from flask import jsonify, request, session
+from flask import jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -11,27 +11,25 @@ from ..accounts.operations import authenticate
 from ..accounts.views import sign_in_user, sign_out_user
 from ..archive.views import folder_page
 from ..cases import operations as cases
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..escalations.operations import acknowledge_escalation
 from ..escalations.views import visible_escalations
 from ..extensions import db
-from ..governance.vocab import ESCALATION_LEVELS, EVENT_STATUSES, RECOVERY_STATUSES
+from ..governance.vocab import ESCALATION_LEVELS, EVENT_STATUSES
 from ..intake import operations as intake
 from ..intake.models import MissedContact
-from ..recovery.models import RecoveryCase
-from ..recovery.views import visible_recovery_cases
-from ..security import refuse, requires
+from ..security import requires
 from ..web import ARCHIVE_ROLES
 from . import bp, committed, json_body
 from .schemas import (
     AppointmentOut, ArchiveEntryOut, AttendanceCodeOut, CaseOut, ClassificationOut, EscalationOut, EvidenceOut,
-    MissedContactOut, RecoveryCaseOut, ReleaseOut, UserOut,
+    MissedContactOut, ReleaseOut, UserOut,
 )
 
 ESCALATION_READERS = tuple(dict.fromkeys((*ESCALATION_LEVELS.values(), "admin", "auditor")))
 
 
-def _choice_arg(name: str, allowed) -> str | None:
+def choice_arg(name: str, allowed) -> str | None:
     value = request.args.get(name)
     if value is not None and value not in allowed:
         raise InvalidInput({name: ["Choose one of: " + ", ".join(allowed) + "."]})
@@ -64,6 +62,7 @@ def create_session():
     body = json_body()
     username, password = body.get("username"), body.get("password")
     errors = {k: ["Give text."] for k, v in (("username", username), ("password", password)) if not isinstance(v, str)}
+    errors.update({k: ["Unknown field."] for k in sorted(set(body) - {"username", "password"})})
     if errors:
         raise InvalidInput(errors)
     user = authenticate(username[:80], password[:1000])
@@ -141,7 +140,7 @@ def upsert_appointment():
 
 
 @bp.post("/appointments/<ref>/attendance")
-@requires("admin", "integration")
+@requires("integration")
 def attendance_signal(ref):
     """A virtual-session attendance signal (join and leave times) or an arrival.
     ---
@@ -204,7 +203,7 @@ def list_missed_contacts():
         200: {content: {application/json: {schema: {type: object, properties: {items: {type: array, items: MissedContactOut}}}}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    status = _choice_arg("status", EVENT_STATUSES)
+    status = choice_arg("status", EVENT_STATUSES)
     query = sa.select(MissedContact).order_by(MissedContact.classification_due_at)
     if status:
         query = query.where(MissedContact.status == status)
@@ -283,41 +282,6 @@ def release(event_id):
     return committed(payload, 201)
 
 
-@bp.get("/recovery-cases")
-@requires("outreach_worker", "service_supervisor")
-def list_recovery_cases():
-    """Recovery cases: an outreach worker's own, or all for a service supervisor.
-    ---
-    get:
-      tags: [workflow 2]
-      parameters: [{name: status, in: query, schema: {type: string, enum: [instructed, open, dispositioned, closed]}}]
-      responses:
-        200: {content: {application/json: {schema: {type: object, properties: {items: {type: array, items: RecoveryCaseOut}}}}}}
-    """
-    status = _choice_arg("status", RECOVERY_STATUSES)
-    return jsonify(items=RecoveryCaseOut(many=True).dump(visible_recovery_cases(current_user, status)))
-
-
-@bp.get("/recovery-cases/<int:case_id>")
-@requires("outreach_worker", "service_supervisor")
-def read_recovery_case(case_id):
-    """One recovery case (its worker or a service supervisor).
-    ---
-    get:
-      tags: [workflow 2]
-      parameters: [{name: case_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: RecoveryCaseOut}}}
-        404: {content: {application/json: {schema: ErrorOut}}}
-    """
-    record = db.session.get(RecoveryCase, case_id)
-    if record is None:
-        raise NotFound("no such recovery case")
-    if not current_user.has_role("service_supervisor") and record.assigned_worker_id != current_user.id:
-        refuse("recovery case assigned to another worker")
-    return jsonify(RecoveryCaseOut().dump(record))
-
-
 @bp.get("/escalations")
 @requires(*ESCALATION_READERS)
 def list_escalations():
@@ -331,8 +295,8 @@ def list_escalations():
       responses:
         200: {content: {application/json: {schema: {type: object, properties: {items: {type: array, items: EscalationOut}}}}}}
     """
-    status = _choice_arg("status", ("open", "acknowledged"))
-    level = _choice_arg("level", tuple(dict.fromkeys(ESCALATION_LEVELS.values())))
+    status = choice_arg("status", ("open", "acknowledged"))
+    level = choice_arg("level", tuple(dict.fromkeys(ESCALATION_LEVELS.values())))
     return jsonify(items=EscalationOut(many=True).dump(visible_escalations(current_user, status, level)))
 
 
@@ -392,4 +356,5 @@ def archive_folder(folder):
                    items=ArchiveEntryOut(many=True).dump(items))
 
 
+from . import recovery_routes  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401

@@ -120,6 +120,57 @@ class AttendanceCodeOut(Schema):
     applied_at = UTC()
 
 
+class RouteOut(ContactRouteOut):
+    id = fields.Integer()
+
+
+class OfflineOut(Schema):
+    client_id = fields.String()
+    recorded_at = UTC()
+    received_at = UTC()
+    clock_offset_seconds = fields.Float()
+    clock_flagged = fields.Boolean()
+    device_id = fields.String(allow_none=True)
+
+
+class AttemptOut(OfflineOut):
+    id = fields.Integer()
+    recovery_case_id = fields.Integer()
+    attempt_at = UTC()
+    channel = fields.String()
+    outcome = fields.String()
+    barrier_signal = fields.String()
+    rescue_option = fields.String()
+    rescue_detail = fields.String(allow_none=True)
+    emergency_exception_reason = fields.String(allow_none=True)
+    exception_status = fields.String(allow_none=True)
+    late = fields.Boolean()
+    reviewer_id = fields.Integer()
+    validation_timestamp = UTC()
+    control_status = fields.String()
+    escalation_status = fields.String()
+
+
+class DispositionOut(OfflineOut):
+    id = fields.Integer()
+    recovery_case_id = fields.Integer()
+    continuity_restored = fields.String()
+    continuity_evidence = fields.List(fields.Integer())
+    rebooked_appointment_ref = fields.Function(
+        lambda d: d.rebooked_appointment.appointment_ref if d.rebooked_appointment else None)
+    replacement_contact_route = fields.Integer(attribute="replacement_contact_route_id")
+    unresolved_barrier_count = fields.Integer()
+    locked_instruction = fields.String()
+    instruction_detail = fields.String(allow_none=True)
+    review_date = fields.Date()
+    supersedes_id = fields.Integer(allow_none=True)
+    due_at = UTC(allow_none=True)
+    reviewer_id = fields.Integer()
+    validation_timestamp = UTC()
+    control_status = fields.String()
+    escalation_status = fields.String()
+
+
 class RecoveryCaseOut(Schema):
     id = fields.Integer()
     case_ref = fields.Function(lambda r: r.case.case_ref)
@@ -128,8 +179,26 @@ class RecoveryCaseOut(Schema):
     assigned_outreach_worker = fields.Function(lambda r: r.assigned_worker.username if r.assigned_worker else None)
     status = fields.String()
     high_risk = fields.Boolean()
+    risk_flags = fields.Function(lambda r: r.case.risk_flags)
     instructed_at = UTC()
     open_due_at = UTC()
+    disposition_due_at = UTC(allow_none=True)
+    opened_at = UTC(allow_none=True)
+    recovery_priority_tier = fields.String(allow_none=True)
+    approved_contact_route = fields.Integer(attribute="approved_contact_route_id", allow_none=True)
+    immediate_welfare_concern = fields.String(allow_none=True)
+    service_impact_score = fields.Integer(allow_none=True)
+    next_checkpoint_date = fields.Date(allow_none=True)
+    reviewer_id = fields.Integer(allow_none=True)
+    validation_timestamp = UTC(allow_none=True)
+    control_status = fields.String(allow_none=True)
+    escalation_status = fields.String()
+    contact_routes = fields.Function(lambda r: RouteOut(many=True).dump(r.case.contact_routes))
+
+
+class RecoveryCaseDetailOut(RecoveryCaseOut):
+    attempts = fields.List(fields.Nested(AttemptOut))
+    dispositions = fields.List(fields.Nested(DispositionOut))
 
 
 class EscalationOut(Schema):

@@ -24,3 +24,16 @@ def recovery_open_due(instructed_at: datetime, high_risk: bool, calendar: Busine
 
 def control_status(done_at: datetime, due_at: datetime | None) -> str:
     return "met" if due_at is None or done_at <= due_at else "breached"
+
+
+def disposition_due(instructed_at: datetime, high_risk: bool, calendar: BusinessCalendar,
+                    high_risk_business_hours: float) -> datetime:
+    """2c: by the end of the same business day; within 2 business hours for high-risk cases."""
+    if high_risk:
+        return calendar.add_business_hours(instructed_at, high_risk_business_hours)
+    return calendar.end_of_business_day(instructed_at)
+
+
+def first_attempt_due(opened_at: datetime) -> datetime:
+    """E4: an opened tier-1 or high-risk case needs an attempt within 1 hour of opening."""
+    return opened_at + timedelta(hours=1)

@@ -35,6 +35,27 @@ FOLLOW_UP_ROUTES = ("outreach", "clinical", "none")
 
 # Step 2 (the recovery case created by a release)
 RECOVERY_STATUSES = ("instructed", "open", "dispositioned", "closed")
+PRIORITY_TIERS = ("1", "2", "3")
+ATTEMPT_OUTCOMES = ("reached", "no_answer", "declined", "wrong_route")
+BARRIER_SIGNALS = ("none", "transport", "technology", "health", "caregiving", "housing", "benefits",
+                   "emotional_overload", "misunderstanding", "active_risk")
+RESCUE_OPTIONS = ("rebook", "make_up_session", "alternate_slot", "switch_to_video", "transport_support",
+                  "tech_support", "recorded_session", "home_visit", "welfare_check", "none_offered")
+# Options that offer a new slot: their detail must name it (a date and a time).
+SLOT_OPTIONS = ("rebook", "make_up_session", "alternate_slot")
+# Rescue options that fit the missed service's modality (seed 002: make-up sessions, another
+# slot, recorded sessions, tech support and video for virtual programmes).
+RESCUE_BY_MODALITY = {
+    "virtual": ("rebook", "make_up_session", "alternate_slot", "tech_support", "recorded_session", "home_visit",
+                "welfare_check", "none_offered"),
+    "in_person": ("rebook", "make_up_session", "alternate_slot", "switch_to_video", "transport_support",
+                  "home_visit", "welfare_check", "none_offered"),
+    "home_visit": ("rebook", "alternate_slot", "switch_to_video", "welfare_check", "none_offered"),
+    "phone": ("rebook", "alternate_slot", "switch_to_video", "home_visit", "welfare_check", "none_offered"),
+}
+EXCEPTION_STATUSES = ("pending", "approved", "rejected")
+CONTINUITY_RESTORED = ("yes", "partial", "no")
+LOCKED_INSTRUCTIONS = ("rebook", "welfare_escalation", "alternate_modality", "continued_outreach")
 
 CONTROL_STATUSES = ("met", "breached")
 
@@ -51,6 +72,8 @@ ESCALATION_LEVELS = {
     "E9": "chief_operating",
     "BREACH_1A": "attendance_supervisor",
     "BREACH_1B": "manager",
+    "BREACH_2A": "service_supervisor",
+    "BREACH_2C": "manager",
 }
 ESCALATION_TITLES = {
     "E1": "Permanent code attempted before release",
@@ -64,6 +87,8 @@ ESCALATION_TITLES = {
     "E9": "Restriction without communication evidence",
     "BREACH_1A": "Missed-contact event not opened within 30 minutes",
     "BREACH_1B": "Classification challenge past its deadline",
+    "BREACH_2A": "Recovery case not opened in time",
+    "BREACH_2C": "Recovery disposition past its deadline",
 }
 
 # Archive folders (views over the archive by step): slug -> title.

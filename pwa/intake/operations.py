@@ -213,6 +213,8 @@ def _instruct_recovery(event: MissedContact, release: Release, now, actor) -> Re
         instructed_at=now,
         open_due_at=deadlines.recovery_open_due(now, case.high_risk, calendar(), cfg["RECOVERY_OPEN_BUSINESS_HOURS"],
                                                 cfg["RECOVERY_OPEN_HIGH_RISK_MINUTES"]),
+        disposition_due_at=deadlines.disposition_due(now, case.high_risk, calendar(),
+                                                     cfg["DISPOSITION_HIGH_RISK_BUSINESS_HOURS"]),
     )
     db.session.add(recovery)
     db.session.flush()

@@ -1,20 +1,31 @@
-"""Workflow 2's recovery case. A release with follow_up_route `outreach` instructs one."""
-from datetime import datetime
+"""Workflow 2: the recovery case (opened in 2a), its attempts (2b) and dispositions (2c).
+
+A release with follow_up_route `outreach` instructs the case; attempts and dispositions can be
+captured offline, so they carry the device's client_id and recorded_at beside the server's
+received_at and the measured clock offset.
+"""
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..cases.models import Case
+from ..cases.models import Appointment, Case, ContactRoute
 from ..extensions import db
-from ..governance.vocab import RECOVERY_STATUSES
+from ..governance import vocab
+from ..intake.models import MissedContact
 from ..models_base import UTCDateTime, enum_check
 
 
 class RecoveryCase(db.Model):
     __tablename__ = "recovery_cases"
     __table_args__ = (
-        enum_check("status", RECOVERY_STATUSES),
+        enum_check("status", vocab.RECOVERY_STATUSES),
+        enum_check("recovery_priority_tier", vocab.PRIORITY_TIERS, nullable=True),
+        enum_check("immediate_welfare_concern", vocab.YES_NO, nullable=True),
+        enum_check("control_status", vocab.CONTROL_STATUSES, nullable=True),
+        sa.CheckConstraint("service_impact_score IS NULL OR service_impact_score BETWEEN 1 AND 5",
+                           name="service_impact_score_range"),
         sa.Index("ix_recovery_cases_status_open_due", "status", "open_due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +37,114 @@ class RecoveryCase(db.Model):
     high_risk: Mapped[bool]
     instructed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     open_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disposition_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Step 2a, filled when the outreach worker opens the case.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recovery_priority_tier: Mapped[str | None] = mapped_column(sa.String(1))
+    approved_contact_route_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_routes.id"))
+    immediate_welfare_concern: Mapped[str | None] = mapped_column(sa.String(3))
+    service_impact_score: Mapped[int | None]
+    next_checkpoint_date: Mapped[date | None]
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    validation_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    control_status: Mapped[str | None] = mapped_column(sa.String(10))
+    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
 
     case: Mapped[Case] = relationship(lazy="joined")
-    assigned_worker: Mapped[User | None] = relationship()
+    missed_contact: Mapped[MissedContact] = relationship()
+    assigned_worker: Mapped[User | None] = relationship(foreign_keys=[assigned_worker_id])
+    approved_contact_route: Mapped[ContactRoute | None] = relationship()
+    attempts: Mapped[list["RecoveryAttempt"]] = relationship(
+        back_populates="recovery_case", order_by="RecoveryAttempt.attempt_at")
+    dispositions: Mapped[list["RecoveryDisposition"]] = relationship(
+        back_populates="recovery_case", order_by="RecoveryDisposition.id",
+        foreign_keys="RecoveryDisposition.recovery_case_id")
+
+    @property
+    def latest_disposition(self) -> "RecoveryDisposition | None":
+        return self.dispositions[-1] if self.dispositions else None
+
+    @property
+    def tier_one(self) -> bool:
+        return self.high_risk or self.recovery_priority_tier == "1"
+
+
+class OfflineCapable:
+    """Columns of an entry that may have been captured on a device with no signal."""
+
+    client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)  # unique forever
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())          # the device's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())          # the server's clock
+    clock_offset_seconds: Mapped[float] = mapped_column(default=0.0)     # received_at - sent_at
+    clock_flagged: Mapped[bool] = mapped_column(default=False)           # offset beyond tolerance
+    device_id: Mapped[str | None] = mapped_column(sa.String(80))
+    payload_digest: Mapped[str] = mapped_column(sa.String(64))            # a replay must match it
+
+
+class RecoveryAttempt(OfflineCapable, db.Model):
+    __tablename__ = "recovery_attempts"
+    __table_args__ = (
+        enum_check("channel", vocab.CONTACT_CHANNELS),
+        enum_check("outcome", vocab.ATTEMPT_OUTCOMES),
+        enum_check("barrier_signal", vocab.BARRIER_SIGNALS),
+        enum_check("rescue_option", vocab.RESCUE_OPTIONS),
+        enum_check("exception_status", vocab.EXCEPTION_STATUSES, nullable=True),
+        enum_check("control_status", vocab.CONTROL_STATUSES),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recovery_case_id: Mapped[int] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)
+    attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())  # corrected for the device clock offset
+    channel: Mapped[str] = mapped_column(sa.String(30))
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    barrier_signal: Mapped[str] = mapped_column(sa.String(30))
+    rescue_option: Mapped[str] = mapped_column(sa.String(30))
+    rescue_detail: Mapped[str | None] = mapped_column(sa.Text)
+    emergency_exception_reason: Mapped[str | None] = mapped_column(sa.Text)
+    exception_status: Mapped[str | None] = mapped_column(sa.String(10))
+    exception_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    exception_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(default=False)  # recorded after the case's disposition
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    control_status: Mapped[str] = mapped_column(sa.String(10))
+    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
+
+    recovery_case: Mapped[RecoveryCase] = relationship(back_populates="attempts")
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class RecoveryDisposition(OfflineCapable, db.Model):
+    """2c. Locked: never edited; a later disposition supersedes it by reference."""
+
+    __tablename__ = "recovery_dispositions"
+    __table_args__ = (
+        enum_check("continuity_restored", vocab.CONTINUITY_RESTORED),
+        enum_check("locked_instruction", vocab.LOCKED_INSTRUCTIONS),
+        enum_check("control_status", vocab.CONTROL_STATUSES),
+        sa.CheckConstraint("unresolved_barrier_count >= 0", name="barrier_count_non_negative"),
+        sa.UniqueConstraint("supersedes_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recovery_case_id: Mapped[int] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)
+    continuity_restored: Mapped[str] = mapped_column(sa.String(10))
+    continuity_evidence: Mapped[list] = mapped_column(sa.JSON, default=list)  # attempt ids
+    rebooked_appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
+    replacement_contact_route_id: Mapped[int] = mapped_column(sa.ForeignKey("contact_routes.id"))
+    unresolved_barrier_count: Mapped[int]
+    locked_instruction: Mapped[str] = mapped_column(sa.String(30))
+    instruction_detail: Mapped[str | None] = mapped_column(sa.Text)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    review_date: Mapped[date]
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recovery_dispositions.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    control_status: Mapped[str] = mapped_column(sa.String(10))
+    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
+
+    recovery_case: Mapped[RecoveryCase] = relationship(back_populates="dispositions",
+                                                       foreign_keys=[recovery_case_id])
+    replacement_contact_route: Mapped[ContactRoute] = relationship()
+    rebooked_appointment: Mapped[Appointment | None] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

@@ -1,27 +1,114 @@
-"""Recovery cases instructed by workflow 1, listed for their outreach worker and supervisors."""
+"""Workflow 2 screens: the outreach worker's "My day" and case screen (phone), the service
+supervisor's "Close the day" board and disposition form (tablet)."""
+import uuid
+from datetime import datetime, time
+
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from ..errors import InvalidInput, WorkflowRefused
 from ..extensions import db
+from ..governance import vocab
 from ..security import requires
-from ..web import render
-from .models import RecoveryCase
+from ..timekeeping import local_today, local_zone
+from ..web import form_input, render
+from . import operations as ops
+from .models import RecoveryAttempt, RecoveryCase
 
 bp = Blueprint("recovery", __name__)
-
-
-def visible_recovery_cases(user, status: str | None = None):
-    """Supervisors see every case; an outreach worker only the cases assigned to them."""
-    query = sa.select(RecoveryCase)
-    if not user.has_role("service_supervisor"):
-        query = query.where(RecoveryCase.assigned_worker_id == user.id)
-    if status:
-        query = query.where(RecoveryCase.status == status)
-    return db.session.scalars(query.order_by(RecoveryCase.high_risk.desc(), RecoveryCase.open_due_at)).all()
 
 
 @bp.get("/recovery")
 @requires("outreach_worker", "service_supervisor")
 def recovery_list():
-    return render("recovery/list.html", cases=visible_recovery_cases(current_user))
+    """My day: the recovery cases assigned to me (all of them for a supervisor)."""
+    cases = [c for c in ops.visible_recovery_cases(current_user) if c.status != "closed"]
+    return render("recovery/list.html", cases=cases)
+
+
+def _case_context(recovery: RecoveryCase, **extra) -> dict:
+    missed = ops.recovery_missed_appointment(recovery)
+    return {"r": recovery, "missed": missed, "vocab": vocab, "form": {}, "errors": {}, "refusal": None,
+            "rescue_options": vocab.RESCUE_BY_MODALITY[missed.modality],
+            "approved_channels": sorted({route.channel for route in recovery.case.approved_routes}),
+            "client_id": str(uuid.uuid4()), "saved": request.args.get("saved"), **extra}
+
+
+def _submit(recovery_id, operation, template: str, **extra):
+    """Run one operation from a form: commit and redirect, or re-render with the reasons."""
+    try:
+        operation()
+    except (InvalidInput, WorkflowRefused) as err:
+        db.session.rollback()
+        recovery = ops.get_recovery_case(recovery_id, current_user)
+        errors = err.errors if isinstance(err, InvalidInput) else {}
+        refusal = err if isinstance(err, WorkflowRefused) else None
+        context = _case_context(recovery, **extra)
+        context.update(form=request.form, errors=errors, refusal=refusal,
+                       client_id=request.form.get("client_id") or context["client_id"])
+        return render(template, status=err.status, **context)
+    db.session.commit()
+    return None
+
+
+@bp.get("/recovery/<int:recovery_id>")
+@requires("outreach_worker", "service_supervisor")
+def case(recovery_id):
+    recovery = ops.get_recovery_case(recovery_id, current_user)
+    return render("recovery/case.html", **_case_context(recovery))
+
+
+@bp.post("/recovery/<int:recovery_id>/open")
+@requires("outreach_worker")
+def open_case(recovery_id):
+    page = _submit(recovery_id, lambda: ops.open_recovery_case(recovery_id, form_input(), current_user),
+                   "recovery/case.html", form_name="open")
+    return page or redirect(url_for("recovery.case", recovery_id=recovery_id, saved="opened"))
+
+
+@bp.post("/recovery/<int:recovery_id>/attempts")
+@requires("outreach_worker")
+def attempt(recovery_id):
+    page = _submit(recovery_id, lambda: ops.record_attempt(recovery_id, form_input(), current_user),
+                   "recovery/case.html", form_name="attempt")
+    return page or redirect(url_for("recovery.case", recovery_id=recovery_id, saved="attempt"))
+
+
+@bp.get("/close-the-day")
+@requires("service_supervisor")
+def close_the_day():
+    """Every recovery case open today, high-risk first; exceptions awaiting approval."""
+    start_of_day = datetime.combine(local_today(), time(0), tzinfo=local_zone())
+    cases = [c for c in ops.visible_recovery_cases(current_user)
+             if c.status in ("instructed", "open") or (c.latest_disposition and
+                                                       c.latest_disposition.validation_timestamp >= start_of_day)]
+    pending = db.session.scalars(sa.select(RecoveryAttempt).filter_by(exception_status="pending")
+                                 .order_by(RecoveryAttempt.attempt_at)).all()
+    late = db.session.scalars(sa.select(RecoveryAttempt).filter_by(late=True)
+                              .order_by(RecoveryAttempt.received_at.desc()).limit(20)).all()
+    return render("recovery/close_the_day.html", cases=cases, pending=pending, late=late,
+                  saved=request.args.get("saved"))
+
+
+@bp.route("/recovery/<int:recovery_id>/disposition", methods=["GET", "POST"])
+@requires("service_supervisor")
+def disposition(recovery_id):
+    if request.method == "GET":
+        recovery = ops.get_recovery_case(recovery_id, current_user)
+        return render("recovery/disposition_form.html", **_case_context(recovery))
+    page = _submit(recovery_id, lambda: ops.record_disposition(
+        recovery_id, form_input("continuity_evidence"), current_user), "recovery/disposition_form.html")
+    return page or redirect(url_for("recovery.close_the_day", saved=recovery_id))
+
+
+@bp.post("/recovery/<int:recovery_id>/attempts/<int:attempt_id>/exception")
+@requires("service_supervisor")
+def exception(recovery_id, attempt_id):
+    try:
+        ops.decide_exception(recovery_id, attempt_id, form_input(), current_user)
+    except (InvalidInput, WorkflowRefused):
+        db.session.rollback()
+        return redirect(url_for("recovery.close_the_day", exception="refused"))
+    db.session.commit()
+    return redirect(url_for("recovery.close_the_day", exception="decided"))
