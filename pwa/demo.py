@@ -10,7 +10,9 @@ from .clock import acting_at, utcnow
 from .errors import WorkflowRefused
 from .extensions import db
 from .intake import operations as intake
-from .timekeeping import local_today
+from .recovery import operations as recovery_ops
+from .recovery.models import RecoveryCase
+from .timekeeping import local_today, local_zone
 
 DEMO_PASSWORD = "continuity-demo"
 
@@ -139,14 +141,22 @@ def load_demo(seed: int = 7) -> str:
     held = open_event(appointment(9, 4.5), now - timedelta(hours=4, minutes=10))
     classify(held, now - timedelta(hours=3, minutes=20), "person_refusal", dependencies=2, factors=("caregiving",))
     # Released: outreach (recovery instructed), clinical, and one with no follow-up (E3).
-    for n, route, classification in ((10, "outreach", "access_barrier"), (11, "outreach", "person_refusal"),
-                                     (12, "clinical", "service_side_failure"), (13, "none", "person_refusal"),
-                                     (14, "outreach", "service_side_failure"), (15, "outreach", "access_barrier")):
-        event = open_event(appointment(n, 7.0), now - timedelta(hours=6, minutes=40))
+    recovery_ids = {}
+    for n, route, classification, hours_ago in (
+            (10, "outreach", "access_barrier", 7.0), (11, "outreach", "person_refusal", 7.0),
+            (12, "clinical", "service_side_failure", 7.0), (13, "none", "person_refusal", 7.0),
+            (14, "outreach", "service_side_failure", 7.0), (15, "outreach", "access_barrier", 7.0),
+            (16, "outreach", "access_barrier", 7.0), (17, "outreach", "access_barrier", 1.5),
+            (18, "outreach", "access_barrier", 7.0), (19, "outreach", "person_refusal", 1.5)):
+        started = now - timedelta(hours=hours_ago)
+        event = open_event(appointment(n, hours_ago), started + timedelta(minutes=20))
         contribution = "primary" if classification == "service_side_failure" else "none"
         factors = ("scheduling",) if classification == "service_side_failure" else ()
-        classify(event, now - timedelta(hours=6), classification, factors=factors, contribution=contribution)
-        release(event, now - timedelta(hours=5, minutes=30), route)
+        classify(event, started + timedelta(minutes=60), classification, factors=factors, contribution=contribution)
+        release(event, started + timedelta(minutes=80), route)
+        if route == "outreach":
+            recovery_ids[n] = intake.recovery_case_for(event.release).id
+    _recovery_states(recovery_ids, users, now)
     # A permanent code pushed by the old schedule feed before any release: refused, E1 raised.
     try:
         intake.apply_attendance_code({"appointment_ref": f"A-{now:%m%d}-002", "code": "NS-REFUSAL"},
@@ -154,4 +164,69 @@ def load_demo(seed: int = 7) -> str:
     except WorkflowRefused:
         pass
     db.session.flush()
-    return f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, {32} appointments today"
+    return f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments today"
+
+
+def _recovery_states(ids: dict[int, int], users: dict, now) -> None:
+    """Recovery cases in every state of workflow 2 (case 10, 17 and 19 stay instructed)."""
+
+    def opened(n, at, tier="1"):
+        recovery = db.session.get(RecoveryCase, ids[n])
+        worker = recovery.assigned_worker
+        with acting_at(at):
+            recovery_ops.open_recovery_case(recovery.id, {
+                "recovery_priority_tier": tier if not recovery.high_risk else "1",
+                "approved_contact_route": recovery.case.approved_routes[0].id, "immediate_welfare_concern": "no",
+                "service_impact_score": 3, "next_checkpoint_date": (local_today(at) + timedelta(days=2)).isoformat()},
+                worker)
+        return recovery, worker
+
+    def attempt(recovery, worker, at, outcome, rescue="alternate_slot", barrier="none", channel=None, **extra):
+        slot = (at + timedelta(days=2)).astimezone(local_zone())
+        detail = {"alternate_slot": f"Offered {slot:%a %d %b} at 14:00 with the same team",
+                  "transport_support": "Booked a taxi voucher for the next session",
+                  "welfare_check": "Asked the duty team for a same-day welfare visit",
+                  "tech_support": "Set up a call with tech support to fix the video link"}.get(rescue)
+        with acting_at(at + timedelta(minutes=1)):
+            return recovery_ops.record_attempt(recovery.id, {
+                "attempt_at": at.isoformat(), "channel": channel or recovery.case.approved_routes[0].channel,
+                "outcome": outcome, "barrier_signal": barrier, "rescue_option": rescue, "rescue_detail": detail,
+                **extra}, worker)[0]
+
+    def dispose(recovery, at, restored, instruction, evidence=(), **extra):
+        with acting_at(at):
+            return recovery_ops.record_disposition(recovery.id, {
+                "continuity_restored": restored, "continuity_evidence": [a.id for a in evidence],
+                "replacement_contact_route": recovery.case.approved_routes[0].id, "unresolved_barrier_count": 1,
+                "locked_instruction": instruction, "review_date": (local_today(at) + timedelta(days=7)).isoformat(),
+                **extra}, users["sade"])[0]
+
+    base = now - timedelta(hours=5, minutes=30)
+    # Opened with attempts, awaiting disposition (high-risk: E6 at close if not restored).
+    recovery, worker = opened(11, base + timedelta(minutes=10))
+    for minutes, outcome in ((15, "no_answer"), (45, "no_answer"), (95, "reached")):
+        attempt(recovery, worker, base + timedelta(minutes=minutes), outcome, barrier="technology",
+                rescue="tech_support")
+    # An emergency-exception attempt awaiting the supervisor.
+    recovery, worker = opened(14, base + timedelta(minutes=12))
+    attempt(recovery, worker, base + timedelta(minutes=20), "wrong_route", rescue="none_offered")
+    attempt(recovery, worker, base + timedelta(minutes=40), "no_answer", rescue="welfare_check",
+            barrier="active_risk", channel="emergency_contact",
+            emergency_exception_reason="Phone number disconnected; sibling is the only way to check safety")
+    # Restored and dispositioned.
+    recovery, worker = opened(15, base + timedelta(minutes=8))
+    reached = attempt(recovery, worker, base + timedelta(minutes=30), "reached")
+    dispose(recovery, base + timedelta(hours=2), "yes", "alternate_modality", evidence=[reached],
+            instruction_detail="Video sessions for the next two weeks")
+    # Not restored, rebooked; an attempt then arrives late.
+    recovery, worker = opened(16, base + timedelta(minutes=25), tier="2")
+    attempt(recovery, worker, base + timedelta(minutes=35), "no_answer")
+    dispose(recovery, base + timedelta(hours=3), "no", "rebook", rebook_at=(now + timedelta(days=1)).isoformat())
+    attempt(recovery, worker, base + timedelta(hours=3, minutes=30), "reached")
+    # Dispositioned twice: the second supersedes the first.
+    recovery, worker = opened(18, base + timedelta(minutes=5), tier="2")
+    reached = attempt(recovery, worker, base + timedelta(minutes=15), "reached")
+    dispose(recovery, base + timedelta(hours=1), "partial", "continued_outreach", evidence=[reached],
+            instruction_detail=worker.username)
+    dispose(recovery, base + timedelta(hours=2), "yes", "alternate_modality", evidence=[reached],
+            instruction_detail="Phone sessions while the bus route is closed")
