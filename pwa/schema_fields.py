@@ -5,6 +5,35 @@ from .errors import InvalidInput
 
 ANSWER = "Answer this question: it has no default."
 REQUIRED = "This field is required."
+# Plausible years for any date or time a person or feed enters: far enough inside Python's datetime range
+# that converting to UTC and adding deadlines can never overflow (year 9999 at -05:00 is year 10000 in UTC).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+OUT_OF_RANGE = f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}."
+
+
+class WholeNumber(fields.Integer):
+    """An integer that refuses a number with a fraction (1.5) instead of silently truncating it."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class PlausibleAwareDateTime(fields.AwareDateTime):
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return result
+
+
+class PlausibleDate(fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return result
 
 
 def choice(values, **kwargs) -> fields.String:
@@ -33,27 +62,29 @@ def text(max_length: int, required: bool = True, pattern: str | None = None, **k
 
 
 def when(required: bool = True, **kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+    return PlausibleAwareDateTime(
         required=required,
         allow_none=not required,
         error_messages={"required": REQUIRED, "null": REQUIRED,
                         "invalid": "Give a date and time in ISO 8601, e.g. 2026-11-24T10:30:00-05:00.",
-                        "invalid_awareness": "Include the time zone offset, e.g. -05:00 or Z."},
+                        "invalid_awareness": "Include the time zone offset, e.g. -05:00 or Z.",
+                        "out_of_range": OUT_OF_RANGE},
         **kwargs,
     )
 
 
 def day(required: bool = True, **kwargs) -> fields.Date:
-    return fields.Date(
+    return PlausibleDate(
         required=required,
         allow_none=not required,
-        error_messages={"required": REQUIRED, "null": REQUIRED, "invalid": "Give a date as YYYY-MM-DD."},
+        error_messages={"required": REQUIRED, "null": REQUIRED, "invalid": "Give a date as YYYY-MM-DD.",
+                        "out_of_range": OUT_OF_RANGE},
         **kwargs,
     )
 
 
 def count(**kwargs) -> fields.Integer:
-    return fields.Integer(
+    return WholeNumber(
         required=True, strict=False, validate=validate.Range(min=0, max=1000, error="Give a whole number from 0 to 1000."),
         error_messages={"required": ANSWER, "null": ANSWER, "invalid": "Give a whole number."}, **kwargs,
     )
@@ -97,5 +128,6 @@ class InputSchema(Schema):
         unknown = RAISE
 
 
-__all__ = ["InputSchema", "choice", "text", "when", "day", "count", "load", "flatten_errors", "fields",
+__all__ = ["InputSchema", "WholeNumber", "choice", "text", "when", "day", "count", "load", "flatten_errors",
+           "fields",
            "validate", "EXCLUDE"]

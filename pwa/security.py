@@ -95,6 +95,16 @@ def check_csrf():
     csrf.protect()
 
 
+def refuse_nul():
+    """A NUL character in the address, the query or a form: 400. Browsers never send one, and PostgreSQL
+    cannot store or compare text containing it (the lookup itself would fail with a 500)."""
+    values = [request.path, *[item for pair in request.args.items(multi=True) for item in pair]]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [item for pair in request.form.items(multi=True) for item in pair]
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character.")
+
+
 def secure_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -108,5 +118,6 @@ def secure_headers(response):
 
 
 def init_app(app):
+    app.before_request(refuse_nul)
     app.before_request(check_csrf)
     app.after_request(secure_headers)

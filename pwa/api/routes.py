@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..accounts.operations import authenticate
 from ..accounts.views import sign_in_user, sign_out_user
-from ..archive.views import folder_page
+from ..archive.views import folder_page, whole_number_arg
 from ..cases import operations as cases
 from ..errors import InvalidInput
 from ..escalations.operations import acknowledge_escalation
@@ -345,9 +345,9 @@ def archive_folder(folder):
     """
     errors = {}
     page, per_page = request.args.get("page", "1"), request.args.get("per_page", "50")
-    if not page.isdigit() or not 0 < int(page) < 1_000_000:
+    if whole_number_arg(page, 999_999) is None:
         errors["page"] = ["Give a page number from 1."]
-    if not per_page.isdigit() or not 0 < int(per_page) <= 500:
+    if whole_number_arg(per_page, 500) is None:
         errors["per_page"] = ["Give 1 to 500 entries per page."]
     if errors:
         raise InvalidInput(errors)

@@ -1,6 +1,7 @@
 """Browsing and exporting the archive's folders (views over the hash-chained archive)."""
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, request
@@ -30,9 +31,17 @@ def folder_page(folder: str, page: int, per_page: int = PER_PAGE, case_ref: str 
     return items, total
 
 
+def whole_number_arg(value: str, maximum: int) -> int | None:
+    """A query parameter as a number from 1 to `maximum`, else None. ASCII digits only: str.isdigit()
+    also accepts "²", which int() refuses, and int() refuses more than 4300 digits."""
+    if not re.fullmatch(r"[0-9]{1,7}", value):
+        return None
+    number = int(value)
+    return number if 0 < number <= maximum else None
+
+
 def page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    return whole_number_arg(request.args.get("page", "1"), 999_999) or 1
 
 
 @bp.get("/archive")

@@ -2,10 +2,10 @@
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from ..governance import vocab
-from ..schema_fields import InputSchema, choice, text, when
+from ..schema_fields import InputSchema, WholeNumber, choice, text, when
 
 
-REF = r"^[A-Za-z0-9._-]+$"
+REF = r"^[A-Za-z0-9._-]+\Z"  # \Z, not $: "$" also matches before a trailing newline
 
 
 class ContactRouteInput(InputSchema):
@@ -38,7 +38,7 @@ class AppointmentInput(InputSchema):
     scheduled_at = when()
     service = text(120)
     modality = choice(vocab.MODALITIES)
-    duration_minutes = fields.Integer(load_default=60, strict=False,
+    duration_minutes = WholeNumber(load_default=60, strict=False,
                                       validate=validate.Range(min=5, max=600, error="Give 5 to 600 minutes."),
                                       error_messages={"invalid": "Give a whole number of minutes."})
     cancelled = fields.Boolean(load_default=False, error_messages={"invalid": "Give true or false."})

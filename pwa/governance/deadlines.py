@@ -28,10 +28,12 @@ def control_status(done_at: datetime, due_at: datetime | None) -> str:
 
 def disposition_due(instructed_at: datetime, high_risk: bool, calendar: BusinessCalendar,
                     high_risk_business_hours: float) -> datetime:
-    """2c: by the end of the same business day; within 2 business hours for high-risk cases."""
+    """2c: by the end of the same business day, or sooner for high-risk cases: within 2 business
+    hours, and never later than that day's close."""
+    end_of_day = calendar.end_of_business_day(instructed_at)
     if high_risk:
-        return calendar.add_business_hours(instructed_at, high_risk_business_hours)
-    return calendar.end_of_business_day(instructed_at)
+        return min(calendar.add_business_hours(instructed_at, high_risk_business_hours), end_of_day)
+    return end_of_day
 
 
 def first_attempt_due(opened_at: datetime) -> datetime:

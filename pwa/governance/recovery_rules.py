@@ -6,15 +6,21 @@ from .vocab import RESCUE_BY_MODALITY, SLOT_OPTIONS
 
 FieldErrors = dict[str, list[str]]
 
-# "Call us back" and its cousins: a rescue that asks the person to do the work is not a rescue.
+# "Call us back" and its cousins, anywhere in the text: a rescue that leaves the person to do
+# the work is not a rescue, whatever else the detail says.
 GENERIC_RESCUE = re.compile(
-    r"^\W*(please\s+)?(call|ring|phone|contact|get\s+in\s+touch\s+with|reach)\s+(us|the\s+(office|service|team|clinic))"
-    r"(\s+back)?\b|^\W*(callback|call\s*back|call\s+us|ring\s+back)\b", re.IGNORECASE)
+    r"\b((call|ring|phone|contact|reach)\s+(us|the\s+(office|service|team|clinic))(\s+back)?"
+    r"|get\s+in\s+touch(\s+with\s+(us|the\s+\w+))?|reach\s+out\s+to\s+us|give\s+us\s+a\s+(ring|call)"
+    r"|call\s*back|callback|ring\s+back)\b", re.IGNORECASE)
 # A named slot has a day (date, weekday, today/tomorrow) and a clock time.
-HAS_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*"
+# Weekdays must be whole words ("Monthly", "friendly" name no day); a dotted date needs its year
+# ("14.30" is a time, not a day).
+HAS_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}"
+                     r"|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*"
                      r"|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+\d{1,2}"
-                     r"|mon|tue|wed|thu|fri|sat|sun|today|tomorrow)", re.IGNORECASE)
-HAS_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h][0-5]\d\b|\b(1[0-2]|[1-9])\s*(am|pm)\b", re.IGNORECASE)
+                     r"|(mon|tues?|weds?|thu|thurs?|fri|sat|sun)(day|nesday|rsday|urday)?\b|today|tomorrow)", re.IGNORECASE)
+# "14:00", "9.30", "10h30", also with am/pm ("2:30pm"); "3pm".
+HAS_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h][0-5]\d(?!\.?\d)|\b(1[0-2]|[1-9])\s*(am|pm)\b", re.IGNORECASE)
 MIN_DETAIL = 10
 
 

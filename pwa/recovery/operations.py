@@ -43,9 +43,17 @@ def can_see(user, recovery: RecoveryCase) -> bool:
     return user.has_role("service_supervisor") or recovery.assigned_worker_id == user.id
 
 
+MAX_DB_ID = 2 ** 31 - 1  # ids are 32-bit integers: PostgreSQL refuses to compare a larger number (a 500)
+
+
+def _db_id(value) -> int | None:
+    """An id that can exist in the database, else None (a URL may carry any number of digits)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DB_ID else None
+
+
 def get_recovery_case(case_id, user) -> RecoveryCase:
     """The case, if `user` may see it: its assigned worker or a service supervisor (else 403)."""
-    recovery = db.session.get(RecoveryCase, case_id) if isinstance(case_id, int) else None
+    recovery = db.session.get(RecoveryCase, case_id) if _db_id(case_id) else None
     if recovery is None:
         raise NotFound("no such recovery case")
     if not can_see(user, recovery):
@@ -184,7 +192,7 @@ def decide_exception(case_id, attempt_id, data, actor) -> RecoveryAttempt:
     """A service supervisor approves or rejects an attempt's emergency exception."""
     recovery = get_recovery_case(case_id, actor)
     values = load(ExceptionDecisionInput(), data)
-    attempt = db.session.get(RecoveryAttempt, attempt_id) if isinstance(attempt_id, int) else None
+    attempt = db.session.get(RecoveryAttempt, attempt_id) if _db_id(attempt_id) else None
     if attempt is None or attempt.recovery_case_id != recovery.id:
         raise NotFound("no such attempt on this recovery case")
     if attempt.exception_status != "pending":

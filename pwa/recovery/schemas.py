@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from ..governance import vocab
-from ..schema_fields import ANSWER, InputSchema, choice, count, day, text, when
+from ..schema_fields import ANSWER, InputSchema, WholeNumber, choice, count, day, text, when
 
 
 class Tier(fields.String):
@@ -15,8 +15,8 @@ class Tier(fields.String):
 
 
 def route_id(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=False, required=True, validate=validate.Range(min=1, error="Choose a route."),
-                          error_messages={"required": ANSWER, "null": ANSWER, "invalid": "Choose a route."}, **kwargs)
+    return WholeNumber(strict=False, required=True, validate=validate.Range(min=1, error="Choose a route."),
+                       error_messages={"required": ANSWER, "null": ANSWER, "invalid": "Choose a route."}, **kwargs)
 
 
 def offline_fields():
@@ -33,7 +33,7 @@ class OpenRecoveryInput(InputSchema):
         error_messages={"required": ANSWER, "null": ANSWER, "invalid": "Choose tier 1, 2 or 3."})
     approved_contact_route = route_id()
     immediate_welfare_concern = choice(vocab.YES_NO)
-    service_impact_score = fields.Integer(
+    service_impact_score = WholeNumber(
         required=True, strict=False, validate=validate.Range(min=1, max=5, error="Give a score from 1 to 5."),
         error_messages={"required": ANSWER, "null": ANSWER, "invalid": "Give a score from 1 to 5."})
     next_checkpoint_date = day()
@@ -53,7 +53,7 @@ class AttemptInput(InputSchema):
 class DispositionInput(InputSchema):
     continuity_restored = choice(vocab.CONTINUITY_RESTORED)
     continuity_evidence = fields.List(
-        fields.Integer(strict=False, error_messages={"invalid": "Give attempt ids."}), required=True,
+        WholeNumber(strict=False, error_messages={"invalid": "Give attempt ids."}), required=True,
         validate=validate.Length(max=100),
         error_messages={"required": "List the attempts that prove it (an empty list when there are none).",
                         "invalid": "Give a list of attempt ids."})
