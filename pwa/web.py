@@ -118,6 +118,8 @@ def init_app(app):
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["label"] = labelled
     app.jinja_env.filters["local_input"] = local_input
+    # "contributing_factors.0" is an error of the field "contributing_factors".
+    app.jinja_env.filters["base_fields"] = lambda errors: sorted({key.split(".")[0] for key in errors})
     app.jinja_env.globals.update(nav_items=nav_items, escalation_titles=ESCALATION_TITLES, folders=FOLDERS,
                                  now_local_input=lambda: local_input(utcnow()))
 

@@ -45,8 +45,10 @@ def _submit(recovery_id, operation, template: str, **extra):
         errors = err.errors if isinstance(err, InvalidInput) else {}
         refusal = err if isinstance(err, WorkflowRefused) else None
         context = _case_context(recovery, **extra)
+        # The same entry id again, so a corrected resend cannot duplicate; a malformed one is replaced.
+        keep_id = request.form.get("client_id") and "client_id" not in errors
         context.update(form=request.form, errors=errors, refusal=refusal,
-                       client_id=request.form.get("client_id") or context["client_id"])
+                       client_id=request.form.get("client_id") if keep_id else context["client_id"])
         return render(template, status=err.status, **context)
     db.session.commit()
     return None
