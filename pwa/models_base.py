@@ -2,9 +2,8 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
-
-from .clock import utcnow
 
 
 class UTCDateTime(TypeDecorator):
@@ -33,5 +32,10 @@ def enum_check(column: str, values, name: str | None = None, nullable: bool = Fa
     return sa.CheckConstraint(clause, name=name or f"{column}_values")
 
 
-def created_column():
-    return sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+class StepRecord:
+    """Columns every step record shares (SPEC: Records every step shares)."""
+
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    control_status: Mapped[str] = mapped_column(sa.String(10))
+    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")

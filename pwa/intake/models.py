@@ -9,17 +9,8 @@ from ..accounts.models import User
 from ..cases.models import Appointment, Case
 from ..extensions import db
 from ..governance import vocab
-from ..models_base import UTCDateTime, enum_check
+from ..models_base import StepRecord, UTCDateTime, enum_check
 from ..clock import utcnow
-
-
-class StepRecord:
-    """Columns every step record shares (SPEC: Records every step shares)."""
-
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
-    control_status: Mapped[str] = mapped_column(sa.String(10))
-    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
 
 
 class MissedContact(StepRecord, db.Model):

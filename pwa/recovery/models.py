@@ -14,7 +14,7 @@ from ..cases.models import Appointment, Case, ContactRoute
 from ..extensions import db
 from ..governance import vocab
 from ..intake.models import MissedContact
-from ..models_base import UTCDateTime, enum_check
+from ..models_base import StepRecord, UTCDateTime, enum_check
 
 
 class RecoveryCase(db.Model):
@@ -81,7 +81,7 @@ class OfflineCapable:
     payload_digest: Mapped[str] = mapped_column(sa.String(64))            # a replay must match it
 
 
-class RecoveryAttempt(OfflineCapable, db.Model):
+class RecoveryAttempt(StepRecord, OfflineCapable, db.Model):
     __tablename__ = "recovery_attempts"
     __table_args__ = (
         enum_check("channel", vocab.CONTACT_CHANNELS),
@@ -104,16 +104,12 @@ class RecoveryAttempt(OfflineCapable, db.Model):
     exception_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     exception_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     late: Mapped[bool] = mapped_column(default=False)  # recorded after the case's disposition
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
-    control_status: Mapped[str] = mapped_column(sa.String(10))
-    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
 
     recovery_case: Mapped[RecoveryCase] = relationship(back_populates="attempts")
-    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    reviewer: Mapped[User] = relationship(foreign_keys="RecoveryAttempt.reviewer_id")
 
 
-class RecoveryDisposition(OfflineCapable, db.Model):
+class RecoveryDisposition(StepRecord, OfflineCapable, db.Model):
     """2c. Locked: never edited; a later disposition supersedes it by reference."""
 
     __tablename__ = "recovery_dispositions"
@@ -137,14 +133,10 @@ class RecoveryDisposition(OfflineCapable, db.Model):
     review_date: Mapped[date]
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recovery_dispositions.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    validation_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
-    control_status: Mapped[str] = mapped_column(sa.String(10))
-    escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
 
     recovery_case: Mapped[RecoveryCase] = relationship(back_populates="dispositions",
                                                        foreign_keys=[recovery_case_id])
     replacement_contact_route: Mapped[ContactRoute] = relationship()
     rebooked_appointment: Mapped[Appointment | None] = relationship()
-    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    reviewer: Mapped[User] = relationship(foreign_keys="RecoveryDisposition.reviewer_id")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
