@@ -1,0 +1,127 @@
+"""Browser fixtures: the demo organisation on a live local server, and Debian's chromium.
+
+pytest-playwright's own `browser`/`page` fixtures would launch a downloaded browser, so these
+are named differently: `live_server` (base URL), `chromium_browser`, `phone` (a 390x844 touch
+context), `no_js_phone` (the same with JavaScript off) and `phone_page` (a page of `phone` with
+its console watched). `shoot` saves full-page screenshots to test-artifacts/ (gitignored).
+Every test in this folder is marked `browser` (`pytest -m "not browser"` leaves them out).
+"""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from .pages import ConsoleWatch
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "en-US", "timezone_id": "America/New_York"}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app on 127.0.0.1 (a free port); its migrated SQLite file holds the demo organisation."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from pwa import create_app
+    from pwa.demo import load_demo
+    from pwa.extensions import db
+
+    path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "SECRET_KEY": "browser-tests"})
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def _context(browser, base_url, **extra):
+    context = browser.new_context(base_url=base_url, **PHONE, **extra)
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def phone(chromium_browser, live_server):
+    context = _context(chromium_browser, live_server)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def no_js_phone(chromium_browser, live_server):
+    context = _context(chromium_browser, live_server, java_script_enabled=False)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone_page(phone):
+    """A phone page whose console is watched (`phone_page.console.assert_clean()`).
+    Not named `page`: that name would pull in pytest-playwright's browser parametrisation."""
+    page = phone.new_page()
+    page.console = ConsoleWatch(page)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def shoot(artifacts):
+    """shoot(page, "name") saves test-artifacts/name.png (whole page)."""
+
+    def _shoot(page, name: str) -> Path:
+        # caret="initial": hiding the caret makes Playwright leave style="" on every input,
+        # which htmx then copies onto swapped-in fields: a CSP style-src-attr violation that
+        # only the test would have caused.
+        target = artifacts / f"{name}.png"
+        page.screenshot(path=str(target), full_page=True, caret="initial")
+        return target
+
+    return _shoot

@@ -1,0 +1,83 @@
+"""Helpers for the browser tests: the demo sign-in, the console watch, boosted-navigation markers,
+and reading deadlines as shown on screen."""
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+DEMO_PASSWORD = "continuity-demo"
+BUSINESS_ZONE = ZoneInfo("America/New_York")
+
+
+def business_today():
+    return datetime.now(BUSINESS_ZONE).date()
+
+
+class ConsoleWatch:
+    """Console errors (CSP violations are reported there), warnings naming the CSP, and page errors.
+
+    Chromium logs every 4xx response as "Failed to load resource"; the designed answers of a form
+    (422 field errors, 409 refusals, 401 wrong password) are not problems, anything else is."""
+
+    DESIGNED = re.compile(
+        r"^Failed to load resource: the server responded with a status of (401|409|422) ")
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda err: self.problems.append(f"pageerror: {err}"))
+
+    def _console(self, message):
+        text = message.text
+        if self.DESIGNED.match(text):
+            return
+        if message.type == "error" or re.search(r"Content[ -]Security[ -]Policy", text):
+            where = message.location.get("url", "") if message.location else ""
+            self.problems.append(f"console.{message.type}: {text} ({where})")
+
+    def assert_clean(self):
+        assert not self.problems, "browser console problems:\n" + "\n".join(self.problems)
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("header nav")
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+
+
+def mark_header(page) -> None:
+    """Tag the live <header> node with a JS property (an attribute would survive a re-render)."""
+    page.evaluate("document.querySelector('header').__continuityMarker = 'kept'")
+
+
+def header_kept(page) -> bool:
+    """True when the <header> is still the node mark_header tagged: htmx swapped only <main>."""
+    return page.evaluate("document.querySelector('header').__continuityMarker === 'kept'")
+
+
+DEADLINE = re.compile(r"(?:(?P<d>\d+) d (?P<dh>\d+) h|(?P<h>\d+) h (?P<hm>\d+) min|(?P<m>\d+) min)"
+                      r" (?P<side>left|overdue)")
+
+
+def deadline_minutes(text: str) -> int:
+    """The time_left filter read back: '1 h 10 min left' -> 70, '5 min overdue' -> -5,
+    '1 d 3 h left' -> 1620."""
+    match = DEADLINE.fullmatch(text.strip())
+    assert match, f"not a deadline: {text!r}"
+    g = {k: int(v) for k, v in match.groupdict().items() if v and k != "side"}
+    minutes = (g.get("d", 0) * 1440 + (g.get("dh", 0) + g.get("h", 0)) * 60
+               + g.get("hm", 0) + g.get("m", 0))
+    return minutes if match["side"] == "left" else -minutes
+
+
+def assert_no_overflow(page):
+    """Nothing wider than the phone: no sideways scrolling of the page."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    phone = page.viewport_size["width"]
+    assert width <= phone, f"page is {width}px wide on a {phone}px phone"
