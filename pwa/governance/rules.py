@@ -18,12 +18,17 @@ def _local(value: datetime, tz) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
 # --- 1a -------------------------------------------------------------------------------------
 
 def event_field_errors(*, scheduled_at: datetime, live_scheduled_at: datetime, next_checkpoint_date: date,
                        today: date, now: datetime, tz) -> FieldErrors:
     errors: FieldErrors = {}
-    if scheduled_at != live_scheduled_at:
+    # Matched to the minute, as a schedule shows it and as a person can enter it.
+    if _minute(scheduled_at) != _minute(live_scheduled_at):
         _add(errors, "scheduled_at",
              f"Does not match the live schedule: you entered {_local(scheduled_at, tz)}, "
              f"the schedule says {_local(live_scheduled_at, tz)}.")
