@@ -98,7 +98,8 @@ def demo_command(if_empty):
         click.echo(summary)
     click.echo(f"Sign in at http://127.0.0.1:5000 with any demo user (password: {DEMO_PASSWORD}):")
     click.echo("  coordinator: cora   attendance supervisor: sam   outreach worker: olu   "
-               "service supervisor: sade   manager: mona   quality lead: quinn   admin: ada")
+               "service supervisor: sade   governance lead: gina   panel chair: pat   manager: mona   "
+               "quality lead: quinn   admin: ada")
 
 
 def register(app: Flask) -> None:

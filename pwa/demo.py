@@ -12,6 +12,7 @@ from .extensions import db
 from .intake import operations as intake
 from .recovery import operations as recovery_ops
 from .recovery.models import RecoveryCase
+from .review import operations as review_ops
 from .timekeeping import local_today, local_zone
 
 DEMO_PASSWORD = "continuity-demo"
@@ -163,6 +164,7 @@ def load_demo(seed: int = 7) -> str:
                                      integration, source="the schedule feed")
     except WorkflowRefused:
         pass
+    _threshold_reviews(users, integration, now, rng)
     db.session.flush()
     return f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments today"
 
@@ -230,3 +232,97 @@ def _recovery_states(ids: dict[int, int], users: dict, now) -> None:
             instruction_detail=worker.username)
     dispose(recovery, base + timedelta(hours=2), "yes", "alternate_modality", evidence=[reached],
             instruction_detail="Phone sessions while the bus route is closed")
+
+
+def _threshold_reviews(users: dict, integration, now, rng: random.Random) -> None:
+    """Workflow 3: cases at each threshold level and reviews in every state, made through the operations
+    with their history (released codes over the past weeks, then 3a, 3b and 3c on later days)."""
+    refusal = {"final_classification": "person_refusal", "access_barrier_likelihood": "low",
+               "service_failure_contribution": "none", "contributing_factors": ["emotional_overload"]}
+    barrier = {"final_classification": "access_barrier", "access_barrier_likelihood": "high",
+               "service_failure_contribution": "contributing", "contributing_factors": ["transport"]}
+    service = {"final_classification": "service_side_failure", "access_barrier_likelihood": "low",
+               "service_failure_contribution": "primary", "contributing_factors": ["scheduling"]}
+    codes = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS", "service_side_failure": "NS-SERVICE"}
+
+    def case_with(n: int, history: list[tuple[float, dict]]):
+        case, _ = upsert_case({"case_ref": f"C-{2001 + n}", "display_name": f"{FIRST[(n + 7) % len(FIRST)]} "
+                               f"{LAST[(n + 3) % len(LAST)]}", "team": "North", "risk_flags": [],
+                               "contact_routes": _routes(rng, 60 + n), "assigned_outreach_worker": "olu"})
+        for k, (days_ago, classification) in enumerate(history):
+            at = now - timedelta(days=days_ago)
+            appt, _ = upsert_appointment({
+                "appointment_ref": f"A-T{n}-{k}", "case_ref": case.case_ref, "scheduled_at": at.isoformat(),
+                "service": "IOP group therapy", "modality": "virtual", "duration_minutes": 60}, integration)
+            with acting_at(at + timedelta(minutes=25)):
+                event = intake.open_missed_contact({
+                    "case_ref": case.case_ref, "appointment_ref": appt.appointment_ref,
+                    "scheduled_at": appt.scheduled_at.isoformat(), "event_type": "virtual_no_join",
+                    "service_disruption_known": "yes" if classification is service else "no",
+                    "contactability_status": "reachable",
+                    "next_checkpoint_date": (local_today(at) + timedelta(days=2)).isoformat()}, users["cora"])
+            with acting_at(at + timedelta(minutes=70)):
+                intake.classify_missed_contact(event.id, {
+                    **classification, "outcome": "confirm", "unresolved_dependency_count": 0,
+                    "evidence_summary": "Session log, reminder record and the person's own account checked."},
+                    users["sam"])
+            with acting_at(at + timedelta(minutes=90)):
+                intake.release_code(event.id, {
+                    "permanent_code": codes[classification["final_classification"]], "follow_up_required": "yes",
+                    "follow_up_route": "clinical", "review_date": (local_today(at) + timedelta(days=7)).isoformat()},
+                    users["cora"])
+        return case, review_ops.latest_review(case.id)
+
+    def review(rv, at, risk="medium"):
+        with acting_at(at):
+            figures = review_ops.computed_values(review_ops.review_figures(rv))
+            review_ops.complete_review(rv.id, {**figures, "continuity_risk_level": risk,
+                                               "next_checkpoint_date": (local_today(at) + timedelta(days=14)).isoformat()},
+                                       users["gina"])
+
+    def determine(rv, at, decision, result, remediation, rationale):
+        with acting_at(at):
+            review_ops.determine(rv.id, {"panel_decision": decision, "barrier_remediation_status": remediation,
+                                         "proportionality_result": result, "proportionality_rationale": rationale,
+                                         "unresolved_dependency_count": 0}, users["pat"])
+
+    def communicate(rv, at, objection=None, pathway="Thursday evening group at 18:00 with the same counsellor"):
+        with acting_at(at):
+            review_ops.communicate(rv.id, {
+                "decision_explained": "direct_contact", "alternative_pathway_offered": pathway,
+                "appeal_route_provided": "Write to the attendance governance panel within 14 days or call 555 0199",
+                "objection_raised": "yes" if objection else "no", "objection_detail": objection,
+                "review_date": (local_today(at) + timedelta(days=30)).isoformat()}, users["cora"])
+
+    day = timedelta(days=1)
+    # Warning level, awaiting review (initiated this morning); the old policy engine's automatic warning is
+    # refused with E7.
+    case, _rv = case_with(0, [(40, refusal), (21, refusal), (0.2, refusal)])
+    try:
+        review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic"}, integration)
+    except WorkflowRefused:
+        pass
+    # Step-up review (the warning review superseded), reviewed, awaiting the panel.
+    _case, rv = case_with(1, [(50, refusal), (30, service), (12, refusal), (5, refusal), (1.2, refusal)])
+    review(rv, now - timedelta(hours=5))
+    # Closure consideration, reviewed and determined, awaiting communication.
+    _case, rv = case_with(2, [(55, refusal), (44, refusal), (33, refusal), (20, refusal), (3, refusal)])
+    review(rv, now - 3 * day + timedelta(hours=4), risk="high")
+    determine(rv, now - 2 * day, "closure", "affirmative", "not_applicable",
+              "Five refusals in 60 days; every contact offered was declined and no barrier was found.")
+    # Mostly access barriers: continued with enhanced recovery support; the person objected.
+    _case, rv = case_with(3, [(35, barrier), (18, barrier), (6, refusal)])
+    review(rv, now - 5 * day + timedelta(hours=4), risk="high")
+    determine(rv, now - 4 * day, "enhanced_recovery_support", "not_affirmative", "in_progress",
+              "Two of three events were transport barriers: support the route, do not restrict.")
+    communicate(rv, now - 3 * day, objection="Says the third session clashed with a hospital appointment")
+    # Warning decided, communicated, then implemented by the policy engine.
+    case, rv = case_with(4, [(45, refusal), (25, refusal), (9, refusal)])
+    review(rv, now - 8 * day + timedelta(hours=4))
+    determine(rv, now - 7 * day, "warning", "affirmative", "not_applicable",
+              "Three refusals with no barrier found; a warning with a named alternative is proportionate.")
+    communicate(rv, now - 6 * day)
+    with acting_at(now - 5 * day):
+        review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic",
+                                                       "detail": "Warning letter issued by the scheduling system"},
+                                       integration)

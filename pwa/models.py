@@ -7,3 +7,6 @@ from .intake.models import (  # noqa: F401
     AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release,
 )
 from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition  # noqa: F401
+from .review.models import (  # noqa: F401
+    DecisionCommunication, PanelDetermination, Restriction, ThresholdPolicy, ThresholdReview,
+)

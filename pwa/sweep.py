@@ -14,6 +14,7 @@ from .governance.deadlines import first_attempt_due
 from .intake.models import MissedContact
 from .recovery.models import RecoveryAttempt, RecoveryCase
 from .recovery.operations import restored
+from .review.models import ThresholdReview
 from .timekeeping import calendar
 from .timekeeping import local_time
 
@@ -51,6 +52,8 @@ def run_sweep() -> SweepReport | None:
     _recovery_without_attempt(now, report)
     _disposition_overdue(now, report)
     _high_risk_unresolved_at_close(now, report)
+    _threshold_review_overdue(now, report)
+    _determination_overdue(now, report)
     db.session.flush()
     log.info("sweep done detected=%s raised=%s", report.detected, report.raised)
     return report
@@ -141,3 +144,31 @@ def _high_risk_unresolved_at_close(now, report: SweepReport) -> None:
             _raise(report, "E6", recovery, f"E6:{recovery.id}:{close.date().isoformat()}",
                    f"High-risk recovery case still unresolved at the close of business "
                    f"({local_time(close):%H:%M %Z on %d %b}).")
+
+
+def _threshold_review_overdue(now, report: SweepReport) -> None:
+    """3a: a threshold review not completed within 1 business day of the case reaching its level."""
+    query = sa.select(ThresholdReview).where(ThresholdReview.status == "awaiting_review",
+                                             ThresholdReview.review_due_at < now)
+    for review in db.session.scalars(query):
+        if review.review_breached_at is None:
+            review.review_breached_at = now
+        if raise_escalation("BREACH_3A", subject=review, case_ref=review.case.case_ref,
+                            dedupe_key=f"BREACH_3A:threshold_reviews:{review.id}",
+                            reason=f"Threshold review ({review.level.replace('_', ' ')}) was due by "
+                                   f"{local_time(review.review_due_at):%H:%M %Z on %d %b}; restrictions stay frozen."):
+            report.count("BREACH_3A")
+
+
+def _determination_overdue(now, report: SweepReport) -> None:
+    """3b: no panel determination within 1 business day of review initiation."""
+    query = sa.select(ThresholdReview).where(ThresholdReview.status.in_(("awaiting_review", "awaiting_determination")),
+                                             ThresholdReview.determination_due_at < now)
+    for review in db.session.scalars(query):
+        if review.determination_breached_at is None:
+            review.determination_breached_at = now
+        if raise_escalation("BREACH_3B", subject=review, case_ref=review.case.case_ref,
+                            dedupe_key=f"BREACH_3B:threshold_reviews:{review.id}",
+                            reason=f"Panel determination was due by "
+                                   f"{local_time(review.determination_due_at):%H:%M %Z on %d %b}."):
+            report.count("BREACH_3B")

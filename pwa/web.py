@@ -33,9 +33,14 @@ INBOX_ROLES = ("attendance_supervisor", "service_supervisor", "manager", "duty_m
 
 
 def render(template: str, status: int = 200, **context):
-    """The page, or only its `content` block for an htmx request (the shell stays in place)."""
+    """The page, or only its `content` block for an htmx request (the shell stays in place).
+    A boosted navigation also gets the header's navigation out of band, so the current tab and
+    the escalation badge follow the page."""
     if htmx and not htmx.history_restore_request:
-        return render_block(template, "content", **context), status
+        body = render_block(template, "content", **context)
+        if htmx.boosted and current_user.is_authenticated:
+            body += render_template("_partials/nav.html", oob=True)
+        return body, status
     return render_template(template, **context), status
 
 

@@ -10,6 +10,9 @@ from marshmallow import Schema
 from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
 from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
+from ..review.schemas import (
+    CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
+)
 from . import bp, schemas
 
 COMPONENTS = {
@@ -18,12 +21,18 @@ COMPONENTS = {
     "EvidenceInput": EvidenceInput, "ReleaseInput": ReleaseInput, "AttendanceCodeInput": AttendanceCodeInput,
     "OpenRecoveryInput": OpenRecoveryInput, "AttemptInput": AttemptInput, "DispositionInput": DispositionInput,
     "ExceptionDecisionInput": ExceptionDecisionInput,
+    "ThresholdPolicyInput": ThresholdPolicyInput, "ThresholdReviewInput": ThresholdReviewInput,
+    "DeterminationInput": DeterminationInput, "CommunicationInput": CommunicationInput,
+    "RestrictionInput": RestrictionInput,
     **{name: getattr(schemas, name) for name in (
         # Nested schemas before the schemas that nest them.
         "UserOut", "SessionOut", "ContactRouteOut", "CaseOut", "AppointmentOut", "ClassificationOut",
         "EvidenceOut", "ReleaseOut", "MissedContactOut", "AttendanceCodeOut", "RouteOut", "RecoveryCaseOut",
         "AttemptOut", "DispositionOut", "RecoveryCaseDetailOut", "EscalationOut",
-        "ArchiveEntryOut", "ArchivePageOut", "ErrorOut")},
+        "ArchiveEntryOut", "ArchivePageOut", "ErrorOut",
+        "ThresholdPolicyOut", "EventRecordOut", "RecoveryRecordOut", "EventFigureOut", "RateFigureOut",
+        "LatestDispositionOut", "FiguresOut", "DeterminationOut", "CommunicationOut", "RestrictionOut",
+        "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut")},
 }
 
 

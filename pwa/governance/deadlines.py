@@ -39,3 +39,13 @@ def disposition_due(instructed_at: datetime, high_risk: bool, calendar: Business
 def first_attempt_due(opened_at: datetime) -> datetime:
     """E4: an opened tier-1 or high-risk case needs an attempt within 1 hour of opening."""
     return opened_at + timedelta(hours=1)
+
+
+def threshold_review_due(initiated_at: datetime, calendar: BusinessCalendar, business_days: int = 1) -> datetime:
+    """3a: the review is opened within 1 business day of the case reaching a level."""
+    return calendar.add_business_days(initiated_at, business_days)
+
+
+def determination_due(initiated_at: datetime, calendar: BusinessCalendar, business_days: int = 1) -> datetime:
+    """3b: the panel determines within 1 business day of review initiation."""
+    return calendar.add_business_days(initiated_at, business_days)

@@ -57,6 +57,22 @@ EXCEPTION_STATUSES = ("pending", "approved", "rejected")
 CONTINUITY_RESTORED = ("yes", "partial", "no")
 LOCKED_INSTRUCTIONS = ("rebook", "welfare_escalation", "alternate_modality", "continued_outreach")
 
+# Step 3 (threshold-governed attendance review)
+THRESHOLD_LEVELS = ("warning", "step_up_review", "closure_consideration")  # lowest first
+# A review is superseded when the case reaches a higher level before it completes.
+REVIEW_STATUSES = ("awaiting_review", "awaiting_determination", "awaiting_communication", "complete", "superseded")
+OPEN_REVIEW_STATUSES = ("awaiting_review", "awaiting_determination", "awaiting_communication")
+RISK_LEVELS = ("low", "medium", "high")
+PANEL_DECISIONS = ("continue", "enhanced_recovery_support", "warning", "service_intensity_change", "closure")
+RESTRICTIVE_DECISIONS = ("warning", "service_intensity_change", "closure")
+REMEDIATION_STATUSES = ("not_started", "in_progress", "completed", "not_applicable")
+PROPORTIONALITY_RESULTS = ("affirmative", "not_affirmative")
+DECISION_EXPLAINED = ("direct_contact", "approved_safe_message")
+RESTRICTION_KINDS = RESTRICTIVE_DECISIONS
+RESTRICTION_SOURCES = ("automatic", "manual")
+# Classifications that point at a barrier or the service, not the person (3b proportionality).
+BARRIER_CLASSIFICATIONS = ("access_barrier", "service_side_failure")
+
 CONTROL_STATUSES = ("met", "breached")
 
 # Escalation rules: E1–E9 of SPEC.md and the deadline breaches the sweep raises.
@@ -74,6 +90,8 @@ ESCALATION_LEVELS = {
     "BREACH_1B": "manager",
     "BREACH_2A": "service_supervisor",
     "BREACH_2C": "manager",
+    "BREACH_3A": "director",
+    "BREACH_3B": "executive",
 }
 ESCALATION_TITLES = {
     "E1": "Permanent code attempted before release",
@@ -89,6 +107,8 @@ ESCALATION_TITLES = {
     "BREACH_1B": "Classification challenge past its deadline",
     "BREACH_2A": "Recovery case not opened in time",
     "BREACH_2C": "Recovery disposition past its deadline",
+    "BREACH_3A": "Threshold review past its deadline",
+    "BREACH_3B": "Panel determination past its deadline",
 }
 
 # Archive folders (views over the archive by step): slug -> title.

@@ -17,6 +17,7 @@ from ..escalations.operations import raise_escalation
 from ..extensions import db
 from ..governance import deadlines, rules
 from ..recovery.models import RecoveryCase
+from ..review.operations import check_threshold
 from ..schema_fields import load
 from ..timekeeping import calendar, local_today, local_zone
 from .models import AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release
@@ -201,6 +202,8 @@ def release_code(event_id, data, actor) -> Release:
     if rules.needs_e3(follow_up_route=release.follow_up_route):
         raise_escalation("E3", subject=release, actor=actor, case_ref=case_ref,
                          reason=f"Code {release.permanent_code} finalised with no linked follow-up route.")
+    # Workflow 3: a code that brings the case to a threshold level opens a review and freezes restrictions.
+    check_threshold(event.case, release, actor)
     return release
 
 

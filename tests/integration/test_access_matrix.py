@@ -29,6 +29,10 @@ ARCHIVE = SUPERVISORS | LEADS | RECIPIENTS | {"admin", "auditor"}
 INBOX = SUPERVISORS | RECIPIENTS | {"admin", "auditor"}
 # The escalation made by `world` is an E1, addressed to the attendance supervisor: only its level acknowledges.
 E1_LEVEL = {"attendance_supervisor"}
+# Workflow 3: reviews are read by those who act on them (3a governance lead, 3b panel chair, 3c coordinator).
+REVIEW_READERS = {"governance_lead", "panel_chair", "coordinator"}
+# The weekly attendance governance review: governance, quality and the senior escalation levels, admin, auditors.
+WEEKLY = {"governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor"}
 PUBLIC = "public"        # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, whatever the role
 
@@ -100,6 +104,21 @@ ROUTES = [
     ("POST", "/api/v1/escalations/<int:escalation_id>/acknowledge", "/api/v1/escalations/{escalation}/acknowledge",
      E1_LEVEL),
     ("GET", "/api/v1/archive/<folder>", "/api/v1/archive/missed-contact", ARCHIVE),
+    # Workflow 3 (API.md): the threshold policy is the admin's (governance leads read it); 3a governance lead,
+    # 3b panel chair, 3c coordinator; restrictions come from integrations or a governance lead.
+    ("GET", "/api/v1/threshold-policies", "/api/v1/threshold-policies", {"admin", "governance_lead"}),
+    ("POST", "/api/v1/threshold-policies", "/api/v1/threshold-policies", {"admin"}),
+    ("GET", "/api/v1/threshold-reviews", "/api/v1/threshold-reviews", REVIEW_READERS),
+    ("GET", "/api/v1/threshold-reviews/<int:review_id>", "/api/v1/threshold-reviews/{review}", REVIEW_READERS),
+    ("POST", "/api/v1/threshold-reviews/<int:review_id>/review", "/api/v1/threshold-reviews/{review}/review",
+     {"governance_lead"}),
+    ("POST", "/api/v1/threshold-reviews/<int:review_id>/determination",
+     "/api/v1/threshold-reviews/{review}/determination", {"panel_chair"}),
+    ("POST", "/api/v1/threshold-reviews/<int:review_id>/communication",
+     "/api/v1/threshold-reviews/{review}/communication", {"coordinator"}),
+    ("POST", "/api/v1/cases/<ref>/restrictions", "/api/v1/cases/{case_ref}/restrictions",
+     {"integration", "governance_lead"}),
+    ("GET", "/api/v1/governance/weekly", "/api/v1/governance/weekly", WEEKLY),
     # These four change the session: run last, and each is followed by a fresh sign-in.
     ("POST", "/api/v1/session", "/api/v1/session", PUBLIC),
     ("POST", "/sign-in", "/sign-in", PUBLIC),
@@ -151,6 +170,7 @@ def world(app, auth, factory) -> dict:
     case_ref = factory.case(worker="outreach_worker")
     released = factory.appointment(case_ref)
     fresh = factory.appointment(case_ref, minutes_ago=40)
+    more = [factory.appointment(case_ref, minutes_ago=minutes) for minutes in (90, 120)]
     with app.app_context():
         users = _users(app, auth)
         event = ops.open_missed_contact(event_payload(released), users["coordinator"])
@@ -160,6 +180,7 @@ def world(app, auth, factory) -> dict:
         db.session.commit()
         ids = {"event": event.id, "recovery": recovery.id, "fresh_ref": fresh["appointment_ref"],
                "released_ref": released["appointment_ref"], "case_ref": case_ref}
+        ids["review"] = _threshold_review(more, users)
         with pytest.raises(WorkflowRefused) as refused:
             ops.apply_attendance_code({"appointment_ref": fresh["appointment_ref"], "code": "NS-ACCESS"},
                                       users["coordinator"], source="the test")
@@ -169,6 +190,19 @@ def world(app, auth, factory) -> dict:
         db.session.remove()
     assert ids["escalation"] and ids["seq"]
     return ids
+
+
+def _threshold_review(appointments, users) -> int:
+    """Two more released codes: the case reaches the warning level and a threshold review opens."""
+    from pwa.intake import operations as ops
+    from pwa.review.operations import latest_review
+
+    for appointment in appointments:
+        event = ops.open_missed_contact(event_payload(appointment), users["coordinator"])
+        ops.classify_missed_contact(event.id, classification_payload(), users["attendance_supervisor"])
+        ops.release_code(event.id, release_payload(follow_up_route="clinical"), users["coordinator"])
+    db.session.commit()
+    return latest_review(event.case_id).id
 
 
 def snapshot(app) -> dict:
@@ -436,6 +470,12 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/attempts", {"channel": "sms", "outcome": "reached"}),
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/attempts/1/exception", {"decision": "approved"}),
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/disposition", {"continuity_restored": "yes"}),
+        ("POST", "/api/v1/threshold-policies", {"warning_count": 3, "step_up_count": 4, "closure_count": 6,
+                                                "window_days": 60, "count_service_side_failures": False}),
+        ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/review", {"continuity_risk_level": "low"}),
+        ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/determination", {"panel_decision": "continue"}),
+        ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/communication", {"objection_raised": "no"}),
+        ("POST", f"/api/v1/cases/{w['case_ref']}/restrictions", {"kind": "warning", "source": "automatic"}),
         ("POST", f"/recovery/{w['recovery']}/open", {"recovery_priority_tier": "2"}),
         ("POST", f"/recovery/{w['recovery']}/attempts", {"channel": "sms", "outcome": "reached"}),
         ("POST", f"/recovery/{w['recovery']}/disposition", {"continuity_restored": "yes"}),
@@ -494,9 +534,10 @@ def test_the_same_api_calls_succeed_with_the_token_or_a_bearer_token(app, client
 
     w = csrf_world(app, auth, factory)
     auth.login("multi")
-    # Workflow 1 calls (their bodies are complete; workflow 2 has its own tests).
+    # Workflow 1 calls (their bodies are complete; workflows 2 and 3 have their own tests).
     api = [(m, p, b) for m, p, b in csrf_requests(w)
-           if p.startswith("/api/") and m == "POST" and "/recovery-cases/" not in p]
+           if p.startswith("/api/") and m == "POST" and "/recovery-cases/" not in p
+           and not any(w3 in p for w3 in ("/threshold-", "/restrictions"))]  # workflow 3: its own tests
     expected = {"/api/v1/cases": 201, "/api/v1/appointments": 201, "/api/v1/attendance-codes": 409,
                 "/api/v1/missed-contacts": 201}
     for method, path, body in api:
