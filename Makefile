@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 VENDOR := pwa/static/vendor/htmx.min.js
 
-.PHONY: run test setup vendor db demo sweep test-unit test-integration test-browser test-postgres bench clean
+.PHONY: run test setup vendor db demo sweep test-postgres clean
 
 run: setup
 	@$(FLASK) db upgrade
@@ -39,9 +39,6 @@ demo: setup
 
 sweep: setup
 	$(FLASK) sweep
-
-bench: setup
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules pwa/static/vendor instance
