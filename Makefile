@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 VENDOR := pwa/static/vendor/htmx.min.js
 
-.PHONY: run test setup vendor db demo sweep test-postgres clean
+.PHONY: run test setup demo sweep test-postgres clean
 
 run: setup
 	@$(FLASK) db upgrade
