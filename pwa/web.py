@@ -25,7 +25,13 @@ NAV = [
     ("outreach_worker", "My day", "recovery.recovery_list"),
     ("service_supervisor", "Close the day", "recovery.close_the_day"),
     ("service_supervisor", "Recovery cases", "recovery.recovery_list"),
+    ("governance_lead", "Threshold reviews", "review.review_list"),
+    ("panel_chair", "Panel", "review.review_list"),
+    ("coordinator", "Decisions to communicate", "review.review_list"),
+    ("admin", "Threshold policy", "review.policy"),
 ]
+# The weekly attendance governance review (after the inbox and archive, so those stay home screens).
+WEEKLY_ROLES = ("governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
 ARCHIVE_ROLES = ("attendance_supervisor", "service_supervisor", "governance_lead", "panel_chair", "manager",
                  "duty_manager", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
 INBOX_ROLES = ("attendance_supervisor", "service_supervisor", "manager", "duty_manager", "quality_lead",
@@ -85,6 +91,8 @@ def nav_items() -> list[tuple[str, str]]:
         items.append(("Escalations", "escalations.inbox"))
     if current_user.has_role(*ARCHIVE_ROLES):
         items.append(("Archive", "archive.folders"))
+    if current_user.has_role(*WEEKLY_ROLES):
+        items.append(("Weekly governance", "review.weekly"))
     return list(dict.fromkeys(items))
 
 

@@ -119,6 +119,23 @@ ROUTES = [
     ("POST", "/api/v1/cases/<ref>/restrictions", "/api/v1/cases/{case_ref}/restrictions",
      {"integration", "governance_lead"}),
     ("GET", "/api/v1/governance/weekly", "/api/v1/governance/weekly", WEEKLY),
+    # Workflow 3 screens (SPEC.md 3a governance_lead, 3b panel_chair, 3c coordinator): the list, the review page and
+    # the decision letter for those three; the policy screen is the admin's (governance leads read it); the weekly
+    # governance review for governance, quality, senior escalation levels, admin and auditors. A governance lead
+    # implements an authorised restriction from the review page (API.md: restrictions by integration or governance lead).
+    ("GET", "/threshold-reviews", "/threshold-reviews", REVIEW_READERS),
+    ("GET", "/threshold-reviews/<int:review_id>", "/threshold-reviews/{review}", REVIEW_READERS),
+    ("POST", "/threshold-reviews/<int:review_id>/review", "/threshold-reviews/{review}/review", {"governance_lead"}),
+    ("POST", "/threshold-reviews/<int:review_id>/determination", "/threshold-reviews/{review}/determination",
+     {"panel_chair"}),
+    ("POST", "/threshold-reviews/<int:review_id>/communication", "/threshold-reviews/{review}/communication",
+     {"coordinator"}),
+    ("POST", "/threshold-reviews/<int:review_id>/restrictions", "/threshold-reviews/{review}/restrictions",
+     {"governance_lead"}),
+    ("GET", "/threshold-reviews/<int:review_id>/letter", "/threshold-reviews/{review}/letter", REVIEW_READERS),
+    ("GET", "/threshold-policy", "/threshold-policy", {"admin", "governance_lead"}),
+    ("POST", "/threshold-policy", "/threshold-policy", {"admin"}),
+    ("GET", "/governance/weekly", "/governance/weekly", WEEKLY),
     # These four change the session: run last, and each is followed by a fresh sign-in.
     ("POST", "/api/v1/session", "/api/v1/session", PUBLIC),
     ("POST", "/sign-in", "/sign-in", PUBLIC),
@@ -476,6 +493,12 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/determination", {"panel_decision": "continue"}),
         ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/communication", {"objection_raised": "no"}),
         ("POST", f"/api/v1/cases/{w['case_ref']}/restrictions", {"kind": "warning", "source": "automatic"}),
+        ("POST", "/threshold-policy", {"warning_count": "3", "step_up_count": "4", "closure_count": "6",
+                                       "window_days": "60", "count_service_side_failures": "no"}),
+        ("POST", f"/threshold-reviews/{w.get('review', 1)}/review", {"continuity_risk_level": "low"}),
+        ("POST", f"/threshold-reviews/{w.get('review', 1)}/determination", {"panel_decision": "continue"}),
+        ("POST", f"/threshold-reviews/{w.get('review', 1)}/communication", {"objection_raised": "no"}),
+        ("POST", f"/threshold-reviews/{w.get('review', 1)}/restrictions", {"kind": "warning"}),
         ("POST", f"/recovery/{w['recovery']}/open", {"recovery_priority_tier": "2"}),
         ("POST", f"/recovery/{w['recovery']}/attempts", {"channel": "sms", "outcome": "reached"}),
         ("POST", f"/recovery/{w['recovery']}/disposition", {"continuity_restored": "yes"}),
