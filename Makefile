@@ -11,6 +11,7 @@ VENDOR := pwa/static/vendor/htmx.min.js
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) demo --if-empty
+	@$(FLASK) push keys >/dev/null
 	@echo "Continuity is running on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	@$(FLASK) run --host 127.0.0.1 --port 5000
 

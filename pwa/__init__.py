@@ -55,11 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .archive.views import bp as archive_bp
     from .escalations.views import bp as escalations_bp
     from .intake.views import bp as intake_bp
+    from .push.views import bp as push_bp
     from .recovery.views import bp as recovery_bp
     from .review.views import bp as review_bp
     from .web import bp as web_bp, init_app as init_web
 
-    for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, api_bp):
+    for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
 

@@ -10,6 +10,7 @@ from .governance.vocab import ROLES
 users = AppGroup("users", help="Manage users.")
 tokens = AppGroup("tokens", help="Bearer tokens for integrations.")
 audit = AppGroup("audit", help="Check the audit archive.")
+push = AppGroup("push", help="Web push alerts.")
 
 
 def _fail_on_invalid(err: InvalidInput):
@@ -70,16 +71,39 @@ def verify_command():
 @click.command("sweep")
 @with_appcontext
 def sweep_command():
-    """Run the deadline sweep once: breaches and escalations (idempotent)."""
+    """Run the deadline sweep once: breaches, escalations and push alerts (idempotent)."""
+    from .push.operations import send_due_alerts
     from .sweep import run_sweep
 
     report = run_sweep()
     db.session.commit()
     if report is None:
         click.echo("another instance is sweeping; nothing done")
-        return
-    raised = ", ".join(f"{rule}: {n}" for rule, n in sorted(report.raised.items())) or "none"
-    click.echo(f"sweep done: {report.detected} misses detected; escalations raised: {raised}")
+    else:
+        raised = ", ".join(f"{rule}: {n}" for rule, n in sorted(report.raised.items())) or "none"
+        click.echo(f"sweep done: {report.detected} misses detected; escalations raised: {raised}")
+    # Sending takes each delivery with its own claim, so it is safe beside another instance's sweep.
+    sent = send_due_alerts()
+    click.echo(f"push alerts: {sent['sent']} sent, {sent['failed']} failed (retried next sweep), "
+               f"{sent['gone']} with no device left")
+
+
+@push.command("keys")
+def push_keys_command():
+    """Create the VAPID key pair if none is configured; print the public key (applicationServerKey)."""
+    from flask import current_app
+
+    from .push.keys import KEY_FILE, ensure_private_key, public_key
+
+    key, created = ensure_private_key()
+    if current_app.config.get("VAPID_PRIVATE_KEY"):
+        click.echo("VAPID_PRIVATE_KEY is configured; nothing created.")
+    elif created:
+        click.echo(f"created a VAPID key in the instance folder ({KEY_FILE}); "
+                   f"to configure it elsewhere set VAPID_PRIVATE_KEY={key}")
+    else:
+        click.echo(f"a VAPID key is already kept in the instance folder ({KEY_FILE}).")
+    click.echo(f"public key (applicationServerKey): {public_key(key)}")
 
 
 @click.command("demo")
@@ -103,5 +127,5 @@ def demo_command(if_empty):
 
 
 def register(app: Flask) -> None:
-    for command in (users, tokens, audit, sweep_command, demo_command):
+    for command in (users, tokens, audit, push, sweep_command, demo_command):
         app.cli.add_command(command)

@@ -47,4 +47,9 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "VAPID_PRIVATE_KEY": _env("VAPID_PRIVATE_KEY"),
         "VAPID_SUBJECT": _env("VAPID_SUBJECT", "mailto:continuity@example.org"),
+        # Business hours before the close of day at which a still-open high-risk recovery case alerts.
+        "PUSH_MARKS_BEFORE_CLOSE_HOURS": _env("PUSH_MARKS_BEFORE_CLOSE_HOURS", "2,0"),
+        "PUSH_TIMEOUT_SECONDS": float(_env("PUSH_TIMEOUT_SECONDS", "10")),
+        # Push services are https; tests add "http" for their local fake endpoint.
+        "PUSH_ENDPOINT_SCHEMES": ("https",),
     }

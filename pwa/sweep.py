@@ -12,6 +12,7 @@ from .escalations.operations import raise_escalation
 from .extensions import db
 from .governance.deadlines import first_attempt_due
 from .intake.models import MissedContact
+from .push.operations import queue_escalation_alerts, queue_recovery_mark_alerts
 from .recovery.models import RecoveryAttempt, RecoveryCase
 from .recovery.operations import restored
 from .review.models import ThresholdReview
@@ -27,6 +28,7 @@ LOOKBACK = timedelta(days=7)
 class SweepReport:
     detected: int = 0
     raised: dict[str, int] = field(default_factory=dict)
+    alerts_queued: int = 0
 
     def count(self, rule: str) -> None:
         self.raised[rule] = self.raised.get(rule, 0) + 1
@@ -55,7 +57,11 @@ def run_sweep() -> SweepReport | None:
     _threshold_review_overdue(now, report)
     _determination_overdue(now, report)
     db.session.flush()
-    log.info("sweep done detected=%s raised=%s", report.detected, report.raised)
+    # Push alerts are queued here (claimed once per subject, mark and user) and sent by the caller after
+    # it commits: pwa.push.operations.send_due_alerts.
+    report.alerts_queued = queue_escalation_alerts(now) + queue_recovery_mark_alerts(now)
+    log.info("sweep done detected=%s raised=%s alerts_queued=%s", report.detected, report.raised,
+             report.alerts_queued)
     return report
 
 

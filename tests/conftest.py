@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from pwa import create_app
 from pwa.extensions import db
+from pwa.push.keys import generate_private_key
 
 NY = ZoneInfo("America/New_York")
 PASSWORD = "correct horse battery"
@@ -36,6 +37,10 @@ def app(tmp_path_factory):
         "SERVER_NAME": "continuity.test",
         # Real argon2id hashes at a cost that keeps hundreds of sign-ins fast.
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        # Push: a fresh VAPID key per run, and plain http for the tests' local fake push endpoint.
+        "VAPID_PRIVATE_KEY": generate_private_key(),
+        "VAPID_SUBJECT": "mailto:alerts@continuity.test",
+        "PUSH_ENDPOINT_SCHEMES": ("https", "http"),
     })
     with app.app_context():
         from flask_migrate import downgrade, upgrade

@@ -101,6 +101,10 @@ def end_session(secret: str) -> None:
     if record is not None and record.ended_at is None:
         _end(record, utcnow(), "signed_out")
         log.info("signed out user_id=%s", record.user_id)
+    if record is not None:
+        from ..push.operations import forget_session_devices
+
+        forget_session_devices(record.id)  # this device stops receiving alerts
 
 
 def _end(record: SignInSession, at: datetime, reason: str) -> None:

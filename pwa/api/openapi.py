@@ -9,6 +9,7 @@ from marshmallow import Schema
 
 from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
+from ..push.schemas import SubscriptionInput, SubscriptionKeysInput, UnsubscribeInput
 from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
 from ..review.schemas import (
     CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
@@ -24,6 +25,8 @@ COMPONENTS = {
     "ThresholdPolicyInput": ThresholdPolicyInput, "ThresholdReviewInput": ThresholdReviewInput,
     "DeterminationInput": DeterminationInput, "CommunicationInput": CommunicationInput,
     "RestrictionInput": RestrictionInput,
+    "SubscriptionKeysInput": SubscriptionKeysInput, "SubscriptionInput": SubscriptionInput,
+    "UnsubscribeInput": UnsubscribeInput,
     **{name: getattr(schemas, name) for name in (
         # Nested schemas before the schemas that nest them.
         "UserOut", "SessionOut", "ContactRouteOut", "CaseOut", "AppointmentOut", "ClassificationOut",
@@ -32,7 +35,8 @@ COMPONENTS = {
         "ArchiveEntryOut", "ArchivePageOut", "ErrorOut",
         "ThresholdPolicyOut", "EventRecordOut", "RecoveryRecordOut", "EventFigureOut", "RateFigureOut",
         "LatestDispositionOut", "FiguresOut", "DeterminationOut", "CommunicationOut", "RestrictionOut",
-        "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut")},
+        "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut",
+        "PushPublicKeyOut", "PushSubscriptionOut")},
 }
 
 

@@ -242,6 +242,18 @@ class ArchivePageOut(Schema):
     items = fields.List(fields.Nested(ArchiveEntryOut))
 
 
+class PushPublicKeyOut(Schema):
+    public_key = fields.String(metadata={"description": "base64url uncompressed P-256 point"})
+
+
+class PushSubscriptionOut(Schema):
+    """A subscribed device: never its keys."""
+    id = fields.Integer()
+    device = fields.String(attribute="user_agent")
+    created_at = fields.DateTime()
+    last_success_at = fields.DateTime()
+
+
 class ErrorOut(Schema):
     error = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

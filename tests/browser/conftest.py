@@ -38,10 +38,11 @@ def live_server(tmp_path_factory):
     from pwa import create_app
     from pwa.demo import load_demo
     from pwa.extensions import db
+    from pwa.push.keys import generate_private_key
 
     path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "SECRET_KEY": "browser-tests"})
+                      "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key()})
     with app.app_context():
         upgrade()
         load_demo()

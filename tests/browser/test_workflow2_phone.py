@@ -48,9 +48,13 @@ def route_hrefs(case: dict) -> set[str]:
 
 
 def save_attempt(page) -> dict:
-    """Tap "Save attempt"; returns the form as the browser sent it (after app.js stamped it)."""
+    """Tap "Save attempt"; returns the form as the browser sent it (after app.js stamped it).
+    Waits until htmx has swapped in the answer, so the next step never acts on the old page."""
+    page.evaluate("() => { window.__settled = new Promise(resolve => document.body.addEventListener("
+                  "'htmx:afterSettle', resolve, {once: true})); }")
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/attempts")) as sent:
         page.get_by_role("button", name="Save attempt").click()
+    page.evaluate("() => window.__settled.then(() => true)")
     body = sent.value.post_data or ""
     from urllib.parse import parse_qs
 

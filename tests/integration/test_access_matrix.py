@@ -136,6 +136,15 @@ ROUTES = [
     ("GET", "/threshold-policy", "/threshold-policy", {"admin", "governance_lead"}),
     ("POST", "/threshold-policy", "/threshold-policy", {"admin"}),
     ("GET", "/governance/weekly", "/governance/weekly", WEEKLY),
+    # Push (API.md: signed-in users): the service worker is public (a browser fetches it without credentials);
+    # the alerts settings screen and its device removal (device 999999 does not exist: the allowed call is a 404),
+    # the VAPID public key and this device's subscription are for any signed-in user.
+    ("GET", "/sw.js", "/sw.js", PUBLIC),
+    ("GET", "/settings/alerts", "/settings/alerts", SIGNED_IN),
+    ("POST", "/settings/alerts/devices/<int:device_id>/remove", "/settings/alerts/devices/999999/remove", SIGNED_IN),
+    ("GET", "/api/v1/push/public-key", "/api/v1/push/public-key", SIGNED_IN),
+    ("POST", "/api/v1/push/subscriptions", "/api/v1/push/subscriptions", SIGNED_IN),
+    ("DELETE", "/api/v1/push/subscriptions", "/api/v1/push/subscriptions", SIGNED_IN),
     # These four change the session: run last, and each is followed by a fresh sign-in.
     ("POST", "/api/v1/session", "/api/v1/session", PUBLIC),
     ("POST", "/sign-in", "/sign-in", PUBLIC),
@@ -463,6 +472,21 @@ def _local_minute(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(NY).strftime("%Y-%m-%dT%H:%M")
 
 
+def _push_subscription() -> dict:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from pwa.push.keys import b64url
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return {"endpoint": "https://push.example.test/send/csrf", "keys": {"p256dh": b64url(point),
+                                                                        "auth": b64url(b"0123456789abcdef")}}
+
+
+PUSH_SUBSCRIPTION = _push_subscription()
+
+
 def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
     """(method, path, body) for every mutating route: valid bodies, so CSRF is the only thing missing."""
     events, appts = w["events"], w["appts"]
@@ -509,6 +533,9 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/missed-contacts/{events['confirmed']}/release", release_payload()),
         ("POST", f"/appointments/{appts['code']['appointment_ref']}/attendance-code", {"code": "NS-ACCESS"}),
         ("POST", f"/escalations/{w['escalation']}/acknowledge", {"note": "Checked the feed."}),
+        ("POST", "/api/v1/push/subscriptions", PUSH_SUBSCRIPTION),
+        ("DELETE", "/api/v1/push/subscriptions", {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}),
+        ("POST", "/settings/alerts/devices/1/remove", {}),
         ("POST", "/sign-in", {"username": "multi", "password": PASSWORD}),
         ("POST", "/sign-out", {}),
         ("DELETE", "/api/v1/session", None),
@@ -627,7 +654,7 @@ def test_every_html_page_has_a_strict_csp_and_varies_on_hx_request(app, client, 
     _check_html_headers(anonymous.get("/sign-in", headers={"HX-Request": "true"}), "anonymous htmx /sign-in")
     auth.login("multi")
     pages = [template.format(**ids) for method, rule, template, who in ROUTES
-             if method == "GET" and not template.startswith("/api/") and not template.endswith(".csv")
+             if method == "GET" and not template.startswith("/api/") and not template.endswith((".csv", ".js"))
              and rule not in ("/", "/sign-in")]
     assert len(pages) > 10
     for path in pages:

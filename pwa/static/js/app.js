@@ -21,4 +21,11 @@
       event.detail.parameters.recorded_at = recorded ? recorded.value : new Date().toISOString();
     }
   });
+
+  // The service worker (whole-site scope): push alerts now, offline work later.
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js").catch(function () { /* alerts simply stay off */ });
+    });
+  }
 })();

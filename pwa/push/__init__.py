@@ -1,0 +1,1 @@
+"""Web push alerts: devices subscribe (settings screen or API); `flask sweep` queues and sends."""
