@@ -3,7 +3,7 @@ template filters, and error pages (JSON under /api/, HTML elsewhere)."""
 import logging
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -48,6 +48,22 @@ def render(template: str, status: int = 200, **context):
             body += render_template("_partials/nav.html", oob=True)
         return body, status
     return render_template(template, **context), status
+
+
+def run_form(operation, rerender):
+    """Run one operation from a screen's form. Success: commit and return (result, None). Bad input
+    or a refused step: roll back (a refusal that raised an escalation commits it, as the API does)
+    and return (None, rerender(status, errors=..., refusal=...)), the form again with the reasons."""
+    try:
+        result = operation()
+    except InvalidInput as err:
+        db.session.rollback()
+        return None, rerender(err.status, errors=err.errors, refusal=None)
+    except WorkflowRefused as err:
+        db.session.commit() if err.keeps_records else db.session.rollback()
+        return None, rerender(err.status, errors={}, refusal=err)
+    db.session.commit()
+    return result, None
 
 
 def form_input(*list_fields: str) -> dict:

@@ -14,7 +14,7 @@ from ..escalations.models import Escalation
 from ..extensions import db
 from ..governance import vocab
 from ..security import requires
-from ..web import form_input, render
+from ..web import form_input, render, run_form
 from . import operations as ops
 from .models import MissedContact
 
@@ -40,17 +40,9 @@ def today():
 
 
 def _submit(operation, template: str, **context):
-    """Run one operation from a form: commit and redirect, or re-render with the reasons."""
-    try:
-        result = operation()
-    except InvalidInput as err:
-        db.session.rollback()
-        return None, render(template, status=422, errors=err.errors, form=request.form, **context)
-    except WorkflowRefused as err:
-        db.session.commit() if err.keeps_records else db.session.rollback()
-        return None, render(template, status=409, refusal=err, errors={}, form=request.form, **context)
-    db.session.commit()
-    return result, None
+    """Run one operation from a form: commit and redirect, or re-render the form with the reasons."""
+    return run_form(operation, lambda status, **reasons: render(template, status=status, form=request.form,
+                                                                **reasons, **context))
 
 
 @bp.route("/missed-contacts/new", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..governance import vocab
 from ..security import requires
 from ..timekeeping import local_today, local_zone
-from ..web import form_input, render
+from ..web import form_input, render, run_form
 from . import operations as ops
 from .models import RecoveryAttempt, RecoveryCase
 
@@ -36,22 +36,17 @@ def _case_context(recovery: RecoveryCase, **extra) -> dict:
 
 
 def _submit(recovery_id, operation, template: str, **extra):
-    """Run one operation from a form: commit and redirect, or re-render with the reasons."""
-    try:
-        operation()
-    except (InvalidInput, WorkflowRefused) as err:
-        db.session.rollback()
-        recovery = ops.get_recovery_case(recovery_id, current_user)
-        errors = err.errors if isinstance(err, InvalidInput) else {}
-        refusal = err if isinstance(err, WorkflowRefused) else None
-        context = _case_context(recovery, **extra)
+    """Run one operation from a form: commit and redirect, or re-render the case with the reasons."""
+
+    def rerender(status, errors, refusal):
+        context = _case_context(ops.get_recovery_case(recovery_id, current_user), **extra)
         # The same entry id again, so a corrected resend cannot duplicate; a malformed one is replaced.
         keep_id = request.form.get("client_id") and "client_id" not in errors
         context.update(form=request.form, errors=errors, refusal=refusal,
                        client_id=request.form.get("client_id") if keep_id else context["client_id"])
-        return render(template, status=err.status, **context)
-    db.session.commit()
-    return None
+        return render(template, status=status, **context)
+
+    return run_form(operation, rerender)[1]
 
 
 @bp.get("/recovery/<int:recovery_id>")

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from ..errors import InvalidInput, WorkflowRefused
+from ..errors import InvalidInput
 from ..escalations.models import Escalation
 from ..extensions import db
 from ..governance import threshold_rules as rules, vocab
 from ..security import requires
 from ..timekeeping import local_today
-from ..web import ARCHIVE_ROLES, WEEKLY_ROLES, form_input, render
+from ..web import ARCHIVE_ROLES, WEEKLY_ROLES, form_input, render, run_form
 from . import operations as ops
 from .models import PanelDetermination, ThresholdReview
 
@@ -87,18 +87,11 @@ def review_page(review_id):
 def _submit(review_id, operation, form_name: str):
     """Run one operation from a form on the review page: commit, or re-render the page with the reasons
     (422 next to the fields, 409 refusals; a refusal that raised an escalation keeps it)."""
-    try:
-        operation()
-    except InvalidInput as err:
-        db.session.rollback()
-        return render("review/review.html", status=422, **_record_context(
-            ops.get_review(review_id), form=request.form, errors=err.errors, form_name=form_name))
-    except WorkflowRefused as err:
-        db.session.commit() if err.keeps_records else db.session.rollback()
-        return render("review/review.html", status=409, **_record_context(
-            ops.get_review(review_id), form=request.form, refusal=err, form_name=form_name))
-    db.session.commit()
-    return None
+    def rerender(status, errors, refusal):
+        return render("review/review.html", status=status, **_record_context(
+            ops.get_review(review_id), form=request.form, errors=errors, refusal=refusal, form_name=form_name))
+
+    return run_form(operation, rerender)[1]
 
 
 def _review_input() -> dict:

@@ -2,7 +2,7 @@
 
 Time is frozen (tick=False) and moved by hand; every deadline is New York business time.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
