@@ -80,13 +80,9 @@ def _breach_event_opening(now, report: SweepReport) -> None:
         if pending.due_at >= now:
             continue
         appointment = pending.appointment
-        raised = raise_escalation(
-            "BREACH_1A", subject=appointment, case_ref=appointment.case.case_ref,
-            dedupe_key=f"BREACH_1A:appointments:{appointment.id}",
-            reason=f"No missed-contact event for appointment {appointment.appointment_ref}; it was due by "
-                   f"{local_time(pending.due_at):%H:%M %Z on %d %b}.")
-        if raised:
-            report.count("BREACH_1A")
+        _raise(report, "BREACH_1A", appointment, f"BREACH_1A:appointments:{appointment.id}",
+               f"No missed-contact event for appointment {appointment.appointment_ref}; it was due by "
+               f"{_due(pending.due_at)}.")
 
 
 def _breach_classification(now, report: SweepReport) -> None:
@@ -96,16 +92,18 @@ def _breach_classification(now, report: SweepReport) -> None:
     for event in db.session.scalars(query):
         if event.classification_breached_at is None:
             event.classification_breached_at = now
-        raised = raise_escalation(
-            "BREACH_1B", subject=event, case_ref=event.case.case_ref,
-            dedupe_key=f"BREACH_1B:missed_contacts:{event.id}:{event.queued_at.isoformat()}",
-            reason=f"Classification challenge was due by {local_time(event.classification_due_at):%H:%M %Z on %d %b}.")
-        if raised:
-            report.count("BREACH_1B")
+        _raise(report, "BREACH_1B", event, f"BREACH_1B:missed_contacts:{event.id}:{event.queued_at.isoformat()}",
+               f"Classification challenge was due by {_due(event.classification_due_at)}.")
 
 
-def _raise(report: SweepReport, rule: str, recovery: RecoveryCase, key: str, reason: str) -> None:
-    if raise_escalation(rule, subject=recovery, case_ref=recovery.case.case_ref, dedupe_key=key, reason=reason):
+def _due(at) -> str:
+    """A deadline as the reasons show it: local time and day."""
+    return f"{local_time(at):%H:%M %Z on %d %b}"
+
+
+def _raise(report: SweepReport, rule: str, subject, key: str, reason: str) -> None:
+    """Raise `rule` about `subject` (a record with a case) once per dedupe key, and count it."""
+    if raise_escalation(rule, subject=subject, case_ref=subject.case.case_ref, dedupe_key=key, reason=reason):
         report.count(rule)
 
 
@@ -115,7 +113,7 @@ def _recovery_not_opened(now, report: SweepReport) -> None:
     for recovery in db.session.scalars(query):
         rule = "E4" if recovery.tier_one else "BREACH_2A"
         _raise(report, rule, recovery, f"{rule}:not_opened:{recovery.id}",
-               f"Recovery case not opened; it was due by {local_time(recovery.open_due_at):%H:%M %Z on %d %b}.")
+               f"Recovery case not opened; it was due by {_due(recovery.open_due_at)}.")
 
 
 def _recovery_without_attempt(now, report: SweepReport) -> None:
@@ -137,7 +135,7 @@ def _disposition_overdue(now, report: SweepReport) -> None:
         if not recovery.dispositions:
             _raise(report, "BREACH_2C", recovery, f"BREACH_2C:{recovery.id}",
                    f"No recovery disposition; it was due by "
-                   f"{local_time(recovery.disposition_due_at):%H:%M %Z on %d %b}.")
+                   f"{_due(recovery.disposition_due_at)}.")
 
 
 def _high_risk_unresolved_at_close(now, report: SweepReport) -> None:
@@ -149,7 +147,7 @@ def _high_risk_unresolved_at_close(now, report: SweepReport) -> None:
         if close <= now and not restored(recovery):
             _raise(report, "E6", recovery, f"E6:{recovery.id}:{close.date().isoformat()}",
                    f"High-risk recovery case still unresolved at the close of business "
-                   f"({local_time(close):%H:%M %Z on %d %b}).")
+                   f"({_due(close)}).")
 
 
 def _threshold_review_overdue(now, report: SweepReport) -> None:
@@ -159,11 +157,9 @@ def _threshold_review_overdue(now, report: SweepReport) -> None:
     for review in db.session.scalars(query):
         if review.review_breached_at is None:
             review.review_breached_at = now
-        if raise_escalation("BREACH_3A", subject=review, case_ref=review.case.case_ref,
-                            dedupe_key=f"BREACH_3A:threshold_reviews:{review.id}",
-                            reason=f"Threshold review ({review.level.replace('_', ' ')}) was due by "
-                                   f"{local_time(review.review_due_at):%H:%M %Z on %d %b}; restrictions stay frozen."):
-            report.count("BREACH_3A")
+        _raise(report, "BREACH_3A", review, f"BREACH_3A:threshold_reviews:{review.id}",
+               f"Threshold review ({review.level.replace('_', ' ')}) was due by {_due(review.review_due_at)}; "
+               "restrictions stay frozen.")
 
 
 def _determination_overdue(now, report: SweepReport) -> None:
@@ -173,8 +169,5 @@ def _determination_overdue(now, report: SweepReport) -> None:
     for review in db.session.scalars(query):
         if review.determination_breached_at is None:
             review.determination_breached_at = now
-        if raise_escalation("BREACH_3B", subject=review, case_ref=review.case.case_ref,
-                            dedupe_key=f"BREACH_3B:threshold_reviews:{review.id}",
-                            reason=f"Panel determination was due by "
-                                   f"{local_time(review.determination_due_at):%H:%M %Z on %d %b}."):
-            report.count("BREACH_3B")
+        _raise(report, "BREACH_3B", review, f"BREACH_3B:threshold_reviews:{review.id}",
+               f"Panel determination was due by {_due(review.determination_due_at)}.")

@@ -133,8 +133,7 @@ class OfflineOut(Schema):
     device_id = fields.String(allow_none=True)
 
 
-class AttemptOut(OfflineOut):
-    id = fields.Integer()
+class AttemptOut(StepOut, OfflineOut):
     recovery_case_id = fields.Integer()
     attempt_at = UTC()
     channel = fields.String()
@@ -145,14 +144,9 @@ class AttemptOut(OfflineOut):
     emergency_exception_reason = fields.String(allow_none=True)
     exception_status = fields.String(allow_none=True)
     late = fields.Boolean()
-    reviewer_id = fields.Integer()
-    validation_timestamp = UTC()
-    control_status = fields.String()
-    escalation_status = fields.String()
 
 
-class DispositionOut(OfflineOut):
-    id = fields.Integer()
+class DispositionOut(StepOut, OfflineOut):
     recovery_case_id = fields.Integer()
     continuity_restored = fields.String()
     continuity_evidence = fields.List(fields.Integer())
@@ -165,10 +159,6 @@ class DispositionOut(OfflineOut):
     review_date = fields.Date()
     supersedes_id = fields.Integer(allow_none=True)
     due_at = UTC(allow_none=True)
-    reviewer_id = fields.Integer()
-    validation_timestamp = UTC()
-    control_status = fields.String()
-    escalation_status = fields.String()
 
 
 class RecoveryCaseOut(Schema):
