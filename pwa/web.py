@@ -156,9 +156,9 @@ def init_app(app):
     def _open_escalations():
         if not current_user.is_authenticated:
             return {}
-        from .escalations.operations import open_escalations_for
+        from .escalations.operations import count_open_escalations
 
-        return {"open_escalation_count": len(open_escalations_for(current_user))}
+        return {"open_escalation_count": count_open_escalations(current_user)}
 
     @app.errorhandler(CSRFError)
     def _csrf(err):

@@ -75,13 +75,13 @@ def acknowledge_escalation(escalation_id: int, *, user, note: str | None) -> Esc
     return escalation
 
 
-def open_escalations_for(user, level: str | None = None):
-    """The open escalations addressed to a role the user holds."""
+def count_open_escalations(user) -> int:
+    """How many open escalations are addressed to a role the user holds (the inbox badge, on every page)."""
     levels = [r for r in user.roles if r in set(ESCALATION_LEVELS.values())]
-    query = sa.select(Escalation).where(Escalation.level.in_(levels), Escalation.acknowledged_at.is_(None))
-    if level:
-        query = query.where(Escalation.level == level)
-    return db.session.scalars(query.order_by(Escalation.raised_at.desc())).all()
+    if not levels:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Escalation).where(
+        Escalation.level.in_(levels), Escalation.acknowledged_at.is_(None)))
 
 
 def title(rule: str) -> str:
