@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
+  "idb/build/umd.js": "idb.umd.js",
 };
 const target = join(root, "pwa", "static", "vendor");
 mkdirSync(target, { recursive: true });
