@@ -6,7 +6,7 @@ import secrets
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import security
+from . import compression, security
 from .config import load_config
 from .extensions import csrf, db, htmx, login_manager, migrate
 
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config.setdefault("CSRF_EXEMPT_ENDPOINTS", ("api.create_session",))
 
+    compression.init_app(app)  # first: its after_request hook then runs last, on the finished response
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -55,13 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .archive.views import bp as archive_bp
     from .escalations.views import bp as escalations_bp
     from .intake.views import bp as intake_bp
+    from .offline.views import bp as offline_bp
     from .push.views import bp as push_bp
     from .recovery.views import bp as recovery_bp
     from .review.views import bp as review_bp
     from .web import bp as web_bp, init_app as init_web
 
     for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
-                      api_bp):
+                      offline_bp, api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
 

@@ -7,7 +7,8 @@ from .intake.models import (  # noqa: F401
     AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release,
 )
 from .push.models import PushDelivery, PushSubscription  # noqa: F401
-from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition  # noqa: F401
+from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition, SyncConflict  # noqa: F401
 from .review.models import (  # noqa: F401
     DecisionCommunication, PanelDetermination, Restriction, ThresholdPolicy, ThresholdReview,
 )
+from .outcomes.models import INDEXES  # noqa: F401,E402  (the outcome figures' indexes on the tables above)

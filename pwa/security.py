@@ -105,7 +105,18 @@ def refuse_nul():
         abort(400, description="The request contains a NUL character.")
 
 
+# Files sent as they are (stylesheets, scripts, icons, the manifest): the page's policy headers mean
+# nothing on them, and leaving them off saves ~0.6 KB on each of the ~20 files a first visit downloads.
+# Nor do they look at the sign-in (no session lookup, no "Vary: Cookie"). /sw.js is not one of them:
+# a service worker runs under the CSP of its own script.
+FILE_ENDPOINTS = frozenset({"static", "offline.manifest"})
+
+
 def secure_headers(response):
+    if request.endpoint in FILE_ENDPOINTS:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.pop("Content-Disposition", None)  # send_file's "inline; filename=…": the default
+        return response
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

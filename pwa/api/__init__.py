@@ -8,8 +8,9 @@ from ..extensions import db
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def json_body() -> dict:
-    """The request's JSON object, or InvalidInput naming what is wrong with it."""
+def json_body(refuse_nul: bool = True) -> dict:
+    """The request's JSON object, or InvalidInput naming what is wrong with it. `refuse_nul=False`
+    leaves NUL characters to the caller (sync refuses them entry by entry, not the whole batch)."""
     if not request.data:
         raise InvalidInput({"_schema": ["Send a JSON object as the request body."]})
     try:
@@ -18,7 +19,7 @@ def json_body() -> dict:
         raise InvalidInput({"_schema": ["The body is not valid JSON."]}) from None
     if not isinstance(body, dict):
         raise InvalidInput({"_schema": ["Send a JSON object, not a list or a value."]})
-    with_nul = sorted(str(key) for key, value in body.items() if _has_nul(key) or _has_nul(value))
+    with_nul = sorted(str(key) for key, value in body.items() if refuse_nul and (_has_nul(key) or _has_nul(value)))
     if with_nul:
         # PostgreSQL cannot store or even compare text with NUL: refuse it here, field by field, not with a 500.
         raise InvalidInput({key: ["Remove the NUL character (\\u0000): it cannot be stored."] for key in with_nul})

@@ -11,6 +11,8 @@ from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
 from ..push.schemas import SubscriptionInput, SubscriptionKeysInput, UnsubscribeInput
 from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
+from sync.envelope import BatchInput, EntryInput
+
 from ..review.schemas import (
     CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
 )
@@ -27,6 +29,7 @@ COMPONENTS = {
     "RestrictionInput": RestrictionInput,
     "SubscriptionKeysInput": SubscriptionKeysInput, "SubscriptionInput": SubscriptionInput,
     "UnsubscribeInput": UnsubscribeInput,
+    "SyncEntryInput": EntryInput, "SyncBatchInput": BatchInput,
     **{name: getattr(schemas, name) for name in (
         # Nested schemas before the schemas that nest them.
         "UserOut", "SessionOut", "ContactRouteOut", "CaseOut", "AppointmentOut", "ClassificationOut",
@@ -36,7 +39,7 @@ COMPONENTS = {
         "ThresholdPolicyOut", "EventRecordOut", "RecoveryRecordOut", "EventFigureOut", "RateFigureOut",
         "LatestDispositionOut", "FiguresOut", "DeterminationOut", "CommunicationOut", "RestrictionOut",
         "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut",
-        "PushPublicKeyOut", "PushSubscriptionOut")},
+        "PushPublicKeyOut", "PushSubscriptionOut", "SyncResultOut", "SyncOut")},
 }
 
 

@@ -359,4 +359,5 @@ def archive_folder(folder):
 from . import recovery_routes  # noqa: E402,F401
 from . import review_routes  # noqa: E402,F401
 from . import push_routes  # noqa: E402,F401
+from . import sync_routes  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401

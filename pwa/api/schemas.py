@@ -126,11 +126,13 @@ class RouteOut(ContactRouteOut):
 
 class OfflineOut(Schema):
     client_id = fields.String()
-    recorded_at = UTC()
+    recorded_at = UTC(metadata={"description": "the device's clock, as sent"})
+    corrected_recorded_at = UTC(metadata={"description": "recorded_at on the server's clock (+ clock offset)"})
     received_at = UTC()
-    clock_offset_seconds = fields.Float()
-    clock_flagged = fields.Boolean()
+    clock_offset_seconds = fields.Float(metadata={"description": "received_at - the device's sent_at"})
+    clock_flagged = fields.Boolean(metadata={"description": "the offset is beyond the tolerance (default 120 s)"})
     device_id = fields.String(allow_none=True)
+    late = fields.Boolean()
 
 
 class AttemptOut(StepOut, OfflineOut):
@@ -143,7 +145,6 @@ class AttemptOut(StepOut, OfflineOut):
     rescue_detail = fields.String(allow_none=True)
     emergency_exception_reason = fields.String(allow_none=True)
     exception_status = fields.String(allow_none=True)
-    late = fields.Boolean()
 
 
 class DispositionOut(StepOut, OfflineOut):
@@ -189,6 +190,25 @@ class RecoveryCaseOut(Schema):
 class RecoveryCaseDetailOut(RecoveryCaseOut):
     attempts = fields.List(fields.Nested(AttemptOut))
     dispositions = fields.List(fields.Nested(DispositionOut))
+
+
+class SyncResultOut(Schema):
+    """The answer to one entry of a sync batch. Only created and duplicate acknowledge it: the device
+    keeps a conflict or a rejected entry, with these errors, until the worker fixes or discards it."""
+    client_id = fields.String()
+    status = fields.String(metadata={"enum": ["created", "duplicate", "conflict", "rejected"]})
+    id = fields.Integer(allow_none=True, metadata={"description": "the stored attempt or disposition"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    late = fields.Boolean(metadata={"description": "stored after the case's disposition or closure"})
+    rule = fields.String(allow_none=True, metadata={"description": "the rule that refused it (conflict, "
+                                                                   "author, forbidden, not_found, attempt_order…)"})
+
+
+class SyncOut(Schema):
+    server_time = UTC(metadata={"description": "received_at: when the server received the batch"})
+    clock_offset_seconds = fields.Float(metadata={"description": "server_time - the device's sent_at"})
+    clock_flagged = fields.Boolean()
+    results = fields.List(fields.Nested(SyncResultOut), metadata={"description": "one per entry, in order"})
 
 
 class EscalationOut(Schema):

@@ -98,6 +98,12 @@ def attempt_refusals(*, status: str, is_assigned_worker: bool) -> list[str]:
     return reasons
 
 
+def attempt_is_late(status: str) -> bool:
+    """An attempt that reaches a case already dispositioned or closed (typically from a device's
+    outbox) is kept, marked late, for the supervisor: the contact effort happened."""
+    return status in ("dispositioned", "closed")
+
+
 def needs_e5(*, barrier_signal: str, rescue_option: str) -> bool:
     """E5: active risk signalled and no rescue offered."""
     return barrier_signal == "active_risk" and rescue_option == "none_offered"
@@ -145,6 +151,13 @@ def disposition_refusals(*, status: str) -> list[str]:
     if status == "instructed":
         return ["The recovery case has not been opened yet: there is nothing to dispose of."]
     return []
+
+
+def disposition_is_late(status: str) -> bool:
+    """A disposition that reaches a closed case is kept, marked late, and acts on nothing: a closed case
+    is not reopened, reassigned or rebooked by an entry that was on its way when it closed. (On a
+    dispositioned case a disposition is not late: it supersedes the latest one, as on a tablet online.)"""
+    return status == "closed"
 
 
 def needs_e6(*, high_risk: bool, restored: bool) -> bool:

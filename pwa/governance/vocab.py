@@ -35,6 +35,8 @@ FOLLOW_UP_ROUTES = ("outreach", "clinical", "none")
 
 # Step 2 (the recovery case created by a release)
 RECOVERY_STATUSES = ("instructed", "open", "dispositioned", "closed")
+# The kinds of entry a device can send to the sync endpoint.
+SYNC_KINDS = ("attempt", "disposition")
 PRIORITY_TIERS = ("1", "2", "3")
 ATTEMPT_OUTCOMES = ("reached", "no_answer", "declined", "wrong_route")
 BARRIER_SIGNALS = ("none", "transport", "technology", "health", "caregiving", "housing", "benefits",

@@ -73,7 +73,8 @@ class OfflineCapable:
     """Columns of an entry that may have been captured on a device with no signal."""
 
     client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)  # unique forever
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())          # the device's clock
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())          # the device's clock, as sent
+    corrected_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())  # recorded_at + clock offset
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())          # the server's clock
     clock_offset_seconds: Mapped[float] = mapped_column(default=0.0)     # received_at - sent_at
     clock_flagged: Mapped[bool] = mapped_column(default=False)           # offset beyond tolerance
@@ -133,6 +134,8 @@ class RecoveryDisposition(StepRecord, OfflineCapable, db.Model):
     review_date: Mapped[date]
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recovery_dispositions.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Arrived after the case was closed: kept as the supervisor's record, with no effect on the case.
+    late: Mapped[bool] = mapped_column(default=False)
 
     recovery_case: Mapped[RecoveryCase] = relationship(back_populates="dispositions",
                                                        foreign_keys=[recovery_case_id])
@@ -140,3 +143,33 @@ class RecoveryDisposition(StepRecord, OfflineCapable, db.Model):
     rebooked_appointment: Mapped[Appointment | None] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys="RecoveryDisposition.reviewer_id")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+
+class SyncConflict(db.Model):
+    """Evidence: an entry a device sent under a client_id already used for a different entry.
+    The stored entry is untouched; one row per distinct entry sent under that id."""
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (
+        enum_check("kind", vocab.SYNC_KINDS),
+        enum_check("stored_kind", vocab.SYNC_KINDS),
+        sa.UniqueConstraint("client_id", "entry_digest"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(36))  # indexed by the unique constraint
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    recovery_case_id: Mapped[int]  # as sent: not a foreign key, the device may name any case
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    device_id: Mapped[str] = mapped_column(sa.String(80))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the device's clock, as sent
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first time it arrived
+    clock_offset_seconds: Mapped[float]
+    entry_digest: Mapped[str] = mapped_column(sa.String(64))      # of the entry as sent
+    stored_kind: Mapped[str] = mapped_column(sa.String(12))
+    stored_id: Mapped[int]                                         # the record that owns the client_id
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    times_received: Mapped[int] = mapped_column(default=1)
+    last_received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

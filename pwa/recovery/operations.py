@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from sync.clock import is_flagged
+from sync.protocol import Stored, replay_conflict
+
 from ..accounts.models import User
-from ..archive.operations import append_entry, canonical_json
+from ..archive.operations import append_entries, append_entry, canonical_json
 from ..cases.models import Appointment
 from ..clock import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
@@ -20,6 +23,8 @@ from ..schema_fields import load
 from ..timekeeping import local_today
 from .models import RecoveryAttempt, RecoveryCase, RecoveryDisposition
 from .schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
+
+SCHEMAS = {"attempt": AttemptInput, "disposition": DispositionInput}
 
 
 @dataclass(frozen=True)
@@ -116,27 +121,84 @@ def _entry_fingerprint(values: dict) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _replay(model, client_id, values: dict):
-    """The stored entry for a client_id seen before (a replay creates nothing); a different payload
-    under the same id is a conflict."""
-    if client_id is None:
+def entry_fingerprint(kind: str, data) -> str | None:
+    """The fingerprint an entry of `kind` would be stored with, or None when its input is invalid."""
+    try:
+        return _entry_fingerprint(load(SCHEMAS[kind](), data))
+    except InvalidInput:
         return None
-    existing = db.session.scalar(sa.select(model).filter_by(client_id=str(client_id)))
-    if existing is None:
+
+
+def _canonical_client_id(data) -> str | None:
+    """The client_id of raw input as it would be stored, or None (absent or malformed: the schema speaks)."""
+    value = data.get("client_id") if isinstance(data, dict) else None
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) and len(value) <= 64 else None
+    except ValueError:
         return None
-    if existing.payload_digest != _entry_fingerprint(values):
+
+
+def stored_entries(client_ids) -> dict[str, Stored]:
+    """The attempts and dispositions stored under any of these client_ids (one query per kind).
+    A client_id is unique across both kinds: the device's outbox knows it as one entry."""
+    found: dict[str, Stored] = {}
+    ids = list(client_ids)
+    for kind, model in (("attempt", RecoveryAttempt), ("disposition", RecoveryDisposition)):
+        for start in range(0, len(ids), 500):
+            rows = db.session.execute(sa.select(
+                model.client_id, model.id, model.reviewer_id, model.recovery_case_id, model.payload_digest,
+                model.late).where(model.client_id.in_(ids[start:start + 500])))
+            for row in rows:
+                found[row.client_id] = Stored(client_id=row.client_id, kind=kind, id=row.id,
+                                              author_id=row.reviewer_id, recovery_case_id=row.recovery_case_id,
+                                              fingerprint=row.payload_digest, late=row.late)
+    return found
+
+
+def _replayed(kind: str, case_id, data, actor):
+    """The stored entry when `data` carries a client_id seen before (a replay creates nothing); the same
+    id for anything but the same entry, by the same user on the same case, is a conflict. Checked before
+    the case's ownership and state, so an entry replayed after its case was reassigned or closed still
+    answers with what was stored; a conflict never shows another user's record."""
+    client_id = _canonical_client_id(data)
+    stored = stored_entries([client_id]).get(client_id) if client_id else None
+    if stored is None:
+        return None
+    if replay_conflict(stored, kind=kind, recovery_case_id=case_id, author_id=actor.id,
+                       fingerprint=entry_fingerprint(kind, data)):
         raise WorkflowRefused("conflict", ["This entry id was already used for a different entry."])
-    return existing
+    model = RecoveryAttempt if stored.kind == "attempt" else RecoveryDisposition
+    return db.session.get(model, stored.id)
+
+
+@dataclass
+class NewAttempt:
+    """An attempt validated and built by prepare_attempt, written by save_attempts."""
+
+    record: RecoveryAttempt
+    recovery: RecoveryCase
+    actor: object
+    receipt: Receipt
+    device_time: datetime | None  # the device's recorded_at as sent, for the archive
 
 
 def record_attempt(case_id, data, actor, receipt: Receipt | None = None) -> tuple[RecoveryAttempt, bool]:
     """2b: one contact effort. Returns (attempt, created); a replayed client_id returns the stored one."""
     receipt = receipt or Receipt.online()
-    recovery = get_recovery_case(case_id, actor)
-    values = load(AttemptInput(), data)
-    existing = _replay(RecoveryAttempt, values.get("client_id"), values)
+    existing = _replayed("attempt", case_id, data, actor)
     if existing:
         return existing, False
+    new = prepare_attempt(get_recovery_case(case_id, actor), data, actor, receipt)
+    save_attempts([new])
+    return new.record, True
+
+
+def prepare_attempt(recovery: RecoveryCase, data, actor, receipt: Receipt,
+                    schema: AttemptInput | None = None) -> NewAttempt:
+    """Validate an attempt on a case the actor may see and build it, writing nothing: a refusal
+    (InvalidInput 422, WorkflowRefused 409) leaves the session as it was. A batch passes one `schema`
+    for all its entries (making a marshmallow schema costs more than loading with it)."""
+    values = load(schema or AttemptInput(), data)
     reasons = rules.attempt_refusals(status=recovery.status, is_assigned_worker=recovery.assigned_worker_id == actor.id)
     if reasons:
         raise WorkflowRefused("attempt_order", reasons)
@@ -151,34 +213,50 @@ def record_attempt(case_id, data, actor, receipt: Receipt | None = None) -> tupl
     if errors:
         raise InvalidInput(errors)
     exception = rules.is_emergency_exception(values["channel"], approved)
-    recorded_at = receipt.corrected(values["recorded_at"]) if values.get("recorded_at") else receipt.received_at
     attempt = RecoveryAttempt(
         recovery_case_id=recovery.id, attempt_at=attempt_at, channel=values["channel"], outcome=values["outcome"],
         barrier_signal=values["barrier_signal"], rescue_option=values["rescue_option"],
         rescue_detail=(values.get("rescue_detail") or "").strip() or None,
         emergency_exception_reason=values.get("emergency_exception_reason") if exception else None,
-        exception_status="pending" if exception else None,
-        late=recovery.status == "dispositioned", reviewer_id=actor.id, validation_timestamp=receipt.received_at,
-        control_status="met", **_offline_columns(values, receipt, recorded_at),
+        exception_status="pending" if exception else None, late=rules.attempt_is_late(recovery.status),
+        reviewer_id=actor.id, validation_timestamp=receipt.received_at, control_status="met",
+        escalation_status="none", **_offline_columns(values, receipt),
     )
-    db.session.add(attempt)
+    return NewAttempt(attempt, recovery, actor, receipt, values.get("recorded_at"))
+
+
+def save_attempts(new: list[NewAttempt]) -> None:
+    """Write prepared attempts in order: one INSERT, their archive entries (one append for all), then
+    the E5 escalations they raise. The screens and the API save one; sync saves a batch."""
+    if not new:
+        return
+    db.session.add_all([n.record for n in new])
     db.session.flush()
-    _archive(recovery, "outreach", "2b", "late_attempt" if attempt.late else "attempt", attempt, actor,
-             "outreach_worker", receipt, device_time=values.get("recorded_at"))
-    if rules.needs_e5(barrier_signal=attempt.barrier_signal, rescue_option=attempt.rescue_option):
-        raise_escalation("E5", subject=attempt, actor=actor, case_ref=recovery.case.case_ref,
-                         reason="Active risk signalled on a recovery attempt and no rescue option was offered.")
-    return attempt, True
+    append_entries([dict(folder="outreach", step="2b", action="late_attempt" if n.record.late else "attempt",
+                         record=n.record, actor=n.actor, actor_role="outreach_worker",
+                         case_ref=n.recovery.case.case_ref, device_time=n.device_time,
+                         device_id=n.receipt.device_id) for n in new])
+    for recovery in {id(n.recovery): n.recovery for n in new}.values():
+        # The case's attempts collection, if loaded, does not know the new rows yet.
+        db.session.expire(recovery, ["attempts"])
+    for n in new:
+        if rules.needs_e5(barrier_signal=n.record.barrier_signal, rescue_option=n.record.rescue_option):
+            raise_escalation("E5", subject=n.record, actor=n.actor, case_ref=n.recovery.case.case_ref,
+                             reason="Active risk signalled on a recovery attempt and no rescue option was offered.")
 
 
-def _offline_columns(values: dict, receipt: Receipt, recorded_at: datetime) -> dict:
+def _offline_columns(values: dict, receipt: Receipt) -> dict:
+    """The device's recorded_at as sent beside the same time on the server's clock; an entry with no
+    recorded_at (an API client that does not stamp one) was recorded when it was received."""
     offset = receipt.clock_offset.total_seconds()
+    device_time = values.get("recorded_at")
     return {
         "client_id": str(values.get("client_id") or uuid.uuid4()),
-        "recorded_at": recorded_at,
+        "recorded_at": device_time or receipt.received_at,
+        "corrected_recorded_at": receipt.corrected(device_time) if device_time else receipt.received_at,
         "received_at": receipt.received_at,
         "clock_offset_seconds": offset,
-        "clock_flagged": abs(offset) > current_app.config["CLOCK_TOLERANCE_SECONDS"],
+        "clock_flagged": is_flagged(offset, current_app.config["CLOCK_TOLERANCE_SECONDS"]),
         "device_id": receipt.device_id,
         "payload_digest": _entry_fingerprint(values),
     }
@@ -207,13 +285,15 @@ def decide_exception(case_id, attempt_id, data, actor) -> RecoveryAttempt:
 
 def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> tuple[RecoveryDisposition, bool]:
     """2c: continuity restored or not, a viable route, and exactly one locked instruction.
-    A later disposition supersedes the latest one by reference; none is ever edited."""
+    A later disposition supersedes the latest one by reference; none is ever edited. On a closed case
+    (an entry that was on its way while the case was closed) it is kept, marked late, and changes
+    nothing about the case: no reopening, no reassignment, no rebooked appointment."""
     receipt = receipt or Receipt.online()
-    recovery = get_recovery_case(case_id, actor)
-    values = load(DispositionInput(), data)
-    existing = _replay(RecoveryDisposition, values.get("client_id"), values)
+    existing = _replayed("disposition", case_id, data, actor)
     if existing:
         return existing, False
+    recovery = get_recovery_case(case_id, actor)
+    values = load(DispositionInput(), data)
     reasons = rules.disposition_refusals(status=recovery.status)
     if reasons:
         raise WorkflowRefused("disposition_order", reasons)
@@ -235,7 +315,8 @@ def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> 
     if errors:
         raise InvalidInput(errors)
     previous = recovery.latest_disposition
-    recorded_at = receipt.corrected(values["recorded_at"]) if values.get("recorded_at") else now
+    late = rules.disposition_is_late(recovery.status)
+    offline = _offline_columns(values, receipt)
     disposition = RecoveryDisposition(
         recovery_case_id=recovery.id, continuity_restored=values["continuity_restored"],
         continuity_evidence=sorted(set(values["continuity_evidence"])), replacement_contact_route_id=route.id,
@@ -243,20 +324,25 @@ def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> 
         locked_instruction=values["locked_instruction"], instruction_detail=detail,
         owner_id=owner.id if owner else None, review_date=values["review_date"],
         supersedes_id=previous.id if previous else None, due_at=recovery.disposition_due_at,
-        reviewer_id=actor.id, validation_timestamp=now,
-        control_status=deadlines.control_status(recorded_at, recovery.disposition_due_at),
-        **_offline_columns(values, receipt, recorded_at),
+        reviewer_id=actor.id, validation_timestamp=now, late=late,
+        control_status=deadlines.control_status(offline["corrected_recorded_at"], recovery.disposition_due_at),
+        **offline,
     )
     db.session.add(disposition)
     db.session.flush()
-    if values["locked_instruction"] == "rebook":
-        disposition.rebooked_appointment_id = _schedule_rebook(recovery, values["rebook_at"], actor).id
-    if owner is not None:
-        recovery.assigned_worker_id = owner.id
-    recovery.status = "open" if values["locked_instruction"] == "continued_outreach" else "dispositioned"
+    if not late:
+        if values["locked_instruction"] == "rebook":
+            disposition.rebooked_appointment_id = _schedule_rebook(recovery, values["rebook_at"], actor).id
+        if owner is not None:
+            recovery.assigned_worker_id = owner.id
+        recovery.status = "open" if values["locked_instruction"] == "continued_outreach" else "dispositioned"
     db.session.flush()
-    _archive(recovery, "rescue-board", "2c", "superseded" if previous else "disposed", disposition, actor,
-             "service_supervisor", receipt, device_time=values.get("recorded_at"))
+    # The case's dispositions collection, if loaded, does not know the new row: the next disposition
+    # in the same session (a synced batch) must supersede this one.
+    db.session.expire(recovery, ["dispositions"])
+    action = "late_disposition" if late else "superseded" if previous else "disposed"
+    _archive(recovery, "rescue-board", "2c", action, disposition, actor, "service_supervisor", receipt,
+             device_time=values.get("recorded_at"))
     return disposition, True
 
 

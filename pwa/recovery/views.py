@@ -14,7 +14,7 @@ from ..security import requires
 from ..timekeeping import local_today, local_zone
 from ..web import form_input, render, run_form
 from . import operations as ops
-from .models import RecoveryAttempt, RecoveryCase
+from .models import RecoveryAttempt, RecoveryCase, RecoveryDisposition, SyncConflict
 
 bp = Blueprint("recovery", __name__)
 
@@ -84,7 +84,12 @@ def close_the_day():
                                  .order_by(RecoveryAttempt.attempt_at)).all()
     late = db.session.scalars(sa.select(RecoveryAttempt).filter_by(late=True)
                               .order_by(RecoveryAttempt.received_at.desc()).limit(20)).all()
+    late_dispositions = db.session.scalars(sa.select(RecoveryDisposition).filter_by(late=True)
+                                           .order_by(RecoveryDisposition.received_at.desc()).limit(20)).all()
+    conflicts = db.session.scalars(sa.select(SyncConflict).order_by(SyncConflict.last_received_at.desc())
+                                   .limit(20)).all()
     return render("recovery/close_the_day.html", cases=cases, pending=pending, late=late,
+                  late_dispositions=late_dispositions, conflicts=conflicts,
                   saved=request.args.get("saved"))
 
 

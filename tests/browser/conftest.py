@@ -1,13 +1,16 @@
 """Browser fixtures: the demo organisation on a live local server, and Debian's chromium.
 
 pytest-playwright's own `browser`/`page` fixtures would launch a downloaded browser, so these
-are named differently: `live_server` (base URL), `chromium_browser`, `phone` (a 390x844 touch
+are named differently: `live_server` (base URL; `demo_server` starts another over a copy of the
+`demo_database` built once per session), `chromium_browser`, `phone` (a 390x844 touch
 context), `no_js_phone` (the same with JavaScript off) and `phone_page` (a page of `phone` with
 its console watched). `shoot` saves full-page screenshots to test-artifacts/ (gitignored).
 Every test in this folder is marked `browser` (`pytest -m "not browser"` leaves them out).
 """
 import os
+import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,35 +32,62 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app on 127.0.0.1 (a free port); its migrated SQLite file holds the demo organisation."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
+def _app(database: Path):
     from pwa import create_app
-    from pwa.demo import load_demo
-    from pwa.extensions import db
     from pwa.push.keys import generate_private_key
 
-    path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key()})
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                       "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key()})
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The migrated demo organisation in a SQLite file, built once (it takes seconds: every demo user's
+    password is hashed); each server starts from a copy of it."""
+    from flask_migrate import upgrade
+
+    from pwa.demo import load_demo
+    from pwa.extensions import db
+
+    path = tmp_path_factory.mktemp("demo-db") / "demo.sqlite"
+    app = _app(path)
     with app.app_context():
         upgrade()
         load_demo()
         db.session.commit()
         db.session.remove()
+        db.engine.dispose()  # the last connection closes: SQLite folds its WAL into the file
+    return path
+
+
+@contextmanager
+def demo_server(template: Path, folder: Path):
+    """The app on 127.0.0.1 (a free port) over a copy of the demo database in `folder`.
+    Yields (base URL, app): a test may read the server's database through the app."""
+    from werkzeug.serving import make_server
+
+    from pwa.extensions import db
+
+    database = folder / "browser.sqlite"
+    shutil.copyfile(template, database)
+    app = _app(database)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", app
     finally:
         server.shutdown()
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_database, tmp_path_factory):
+    """The demo organisation on a live local server, shared by the session's tests (base URL)."""
+    with demo_server(demo_database, tmp_path_factory.mktemp("browser-db")) as (base_url, _app):
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,8 @@
       say("Alerts are blocked for this site: allow notifications in the browser's settings, then try again.");
       return;
     }
-    const registration = await navigator.serviceWorker.register("/sw.js");
+    // The same address app.js registers (/sw.js?v=<shell version>): another would replace the worker.
+    const registration = await navigator.serviceWorker.register(document.body.dataset.serviceWorker || "/sw.js");
     await navigator.serviceWorker.ready;
     const keyResponse = await fetch(section.dataset.publicKeyUrl, { credentials: "same-origin" });
     if (!keyResponse.ok) { say("Alerts are not available on this server."); return; }
