@@ -42,6 +42,16 @@ def init_app(app: Flask) -> None:
 
 
 def _compressed(response: Response) -> Response:
+    response = _encoded(response)
+    # The server writes the Date header: werkzeug's (http.server's send_response) and gunicorn's always
+    # do, whatever the application sent. werkzeug's make_conditional adds one to the response too (called
+    # by send_file for static files, /sw.js and the manifest, by Flask-Compress and in _encoded below), and
+    # the client then got two. This hook runs last, so no Date leaves the application.
+    response.headers.remove("Date")
+    return response
+
+
+def _encoded(response: Response) -> Response:
     if response.status_code == 206:
         # A byte range of the file as stored: encoding it would make Content-Range lie.
         response.vary.add("Accept-Encoding")
