@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
     from .archive.views import bp as archive_bp
+    from .dashboard.views import bp as dashboard_bp
     from .escalations.views import bp as escalations_bp
     from .intake.views import bp as intake_bp
     from .offline.views import bp as offline_bp
@@ -63,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import bp as web_bp, init_app as init_web
 
     for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
-                      offline_bp, api_bp):
+                      offline_bp, dashboard_bp, api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
 

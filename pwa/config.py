@@ -50,6 +50,8 @@ def load_config(instance_path: str) -> dict:
         # Business hours before the close of day at which a still-open high-risk recovery case alerts.
         "PUSH_MARKS_BEFORE_CLOSE_HOURS": _env("PUSH_MARKS_BEFORE_CLOSE_HOURS", "2,0"),
         "PUSH_TIMEOUT_SECONDS": float(_env("PUSH_TIMEOUT_SECONDS", "10")),
+        # PostgreSQL: connections one outcome-figure call may use side by side (pwa.outcomes.runner).
+        "OUTCOME_QUERY_CONNECTIONS": int(_env("OUTCOME_QUERY_CONNECTIONS", "2")),
         # Push services are https; tests add "http" for their local fake endpoint.
         "PUSH_ENDPOINT_SCHEMES": ("https",),
     }

@@ -7,6 +7,7 @@ from .accounts.models import User
 from .accounts.operations import create_user
 from .cases.operations import record_attendance_signal, upsert_appointment, upsert_case
 from .clock import acting_at, utcnow
+from .demo_history import WEEKS, load_history
 from .errors import WorkflowRefused
 from .extensions import db
 from .intake import operations as intake
@@ -23,6 +24,8 @@ USERS = [
     ("sam", "Sam Okafor", ["attendance_supervisor"], "North"),
     ("olu", "Olu Bakare", ["outreach_worker"], "North"),
     ("otto", "Otto Lind", ["outreach_worker"], "South"),
+    ("oona", "Oona Marsh", ["outreach_worker"], "North"),
+    ("omar", "Omar Reid", ["outreach_worker"], "South"),
     ("sade", "Sade Quinn", ["service_supervisor"], "North"),
     ("gina", "Gina Park", ["governance_lead"], None),
     ("pat", "Pat Moreno", ["panel_chair"], None),
@@ -68,6 +71,8 @@ def load_demo(seed: int = 7) -> str:
             username, DEMO_PASSWORD, roles, display_name=name, team=team)
     integration = users["ada"]
     now = utcnow().replace(second=0, microsecond=0)
+    # Eight weeks of finished work first (the archive stays in time order), for the outcomes' trends.
+    history = load_history(users, integration, _routes, FIRST, LAST)
     cases = []
     for n in range(36):
         team = "North" if n % 2 == 0 else "South"
@@ -166,7 +171,8 @@ def load_demo(seed: int = 7) -> str:
         pass
     _threshold_reviews(users, integration, now, rng)
     db.session.flush()
-    return f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments today"
+    return (f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments today, "
+            f"{history} missed appointments in the past {WEEKS} weeks")
 
 
 def _recovery_states(ids: dict[int, int], users: dict, now) -> None:

@@ -34,6 +34,9 @@ NAV = [
 WEEKLY_ROLES = ("governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
 ARCHIVE_ROLES = ("attendance_supervisor", "service_supervisor", "governance_lead", "panel_chair", "manager",
                  "duty_manager", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
+# The outcomes dashboard and the governance review pack (pwa/dashboard): managers and up, governance, audit.
+OUTCOME_ROLES = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating",
+                 "governance_lead", "admin", "auditor")
 INBOX_ROLES = ("attendance_supervisor", "service_supervisor", "manager", "duty_manager", "quality_lead",
                "executive", "director", "chief_operating", "admin", "auditor")
 
@@ -109,6 +112,8 @@ def nav_items() -> list[tuple[str, str]]:
         items.append(("Archive", "archive.folders"))
     if current_user.has_role(*WEEKLY_ROLES):
         items.append(("Weekly governance", "review.weekly"))
+    if current_user.has_role(*OUTCOME_ROLES):
+        items.append(("Outcomes", "dashboard.outcomes"))
     return list(dict.fromkeys(items))
 
 

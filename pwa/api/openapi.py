@@ -6,13 +6,13 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 from marshmallow import Schema
+from sync.envelope import BatchInput, EntryInput
 
 from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
+from ..outcomes import schemas as outcome_schemas
 from ..push.schemas import SubscriptionInput, SubscriptionKeysInput, UnsubscribeInput
 from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
-from sync.envelope import BatchInput, EntryInput
-
 from ..review.schemas import (
     CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
 )
@@ -40,6 +40,10 @@ COMPONENTS = {
         "LatestDispositionOut", "FiguresOut", "DeterminationOut", "CommunicationOut", "RestrictionOut",
         "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut",
         "PushPublicKeyOut", "PushSubscriptionOut", "SyncResultOut", "SyncOut")},
+    # GET /api/v1/outcomes, nested schemas first.
+    **{name: getattr(outcome_schemas, name) for name in (
+        "OutcomeFiltersOut", "OutcomeValueOut", "OutcomeFigureOut", "EscalationLevelOut", "OutcomeGroupOut",
+        "OutcomeBreakdownOut", "OutcomeBucketOut", "OutcomeTrendOut", "OutcomesOut")},
 }
 
 

@@ -359,5 +359,6 @@ def archive_folder(folder):
 from . import recovery_routes  # noqa: E402,F401
 from . import review_routes  # noqa: E402,F401
 from . import push_routes  # noqa: E402,F401
+from . import outcome_routes  # noqa: E402,F401
 from . import sync_routes  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401

@@ -1,12 +1,13 @@
 """Workflow 2 screens: the outreach worker's "My day" and case screen (phone), the service
 supervisor's "Close the day" board and disposition form (tablet)."""
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from ..clock import utcnow
 from ..errors import InvalidInput, WorkflowRefused
 from ..extensions import db
 from ..governance import vocab
@@ -19,12 +20,24 @@ from .models import RecoveryAttempt, RecoveryCase, RecoveryDisposition, SyncConf
 bp = Blueprint("recovery", __name__)
 
 
+RECENTLY_DISPOSITIONED = timedelta(days=7)
+
+
 @bp.get("/recovery")
 @requires("outreach_worker", "service_supervisor")
 def recovery_list():
-    """My day: the recovery cases assigned to me (all of them for a supervisor)."""
-    cases = [c for c in ops.visible_recovery_cases(current_user) if c.status != "closed"]
-    return render("recovery/list.html", cases=cases)
+    """My day: the recovery cases assigned to me (all of them for a supervisor) still to work, then the
+    ones dispositioned in the past week (a late attempt can still be logged on them); older finished
+    cases are left out, or weeks of finished work would bury the day's."""
+    since = utcnow() - RECENTLY_DISPOSITIONED
+
+    def listed(case: RecoveryCase) -> bool:
+        if case.status in ("instructed", "open"):
+            return True
+        latest = case.latest_disposition if case.status == "dispositioned" else None
+        return latest is not None and (latest.validation_timestamp is None or latest.validation_timestamp >= since)
+
+    return render("recovery/list.html", cases=[c for c in ops.visible_recovery_cases(current_user) if listed(c)])
 
 
 def _case_context(recovery: RecoveryCase, **extra) -> dict:

@@ -33,6 +33,9 @@ E1_LEVEL = {"attendance_supervisor"}
 REVIEW_READERS = {"governance_lead", "panel_chair", "coordinator"}
 # The weekly attendance governance review: governance, quality and the senior escalation levels, admin, auditors.
 WEEKLY = {"governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor"}
+# The outcomes dashboard and the governance review pack (SPEC.md "Outcomes (what leaders look at)"): the
+# escalation recipients (managers and up), governance, admin and auditors.
+OUTCOMES = RECIPIENTS | {"governance_lead", "admin", "auditor"}
 PUBLIC = "public"        # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, whatever the role
 
@@ -100,6 +103,8 @@ ROUTES = [
      "/api/v1/recovery-cases/{recovery}/attempts/999999/exception", {"service_supervisor"}),
     ("POST", "/api/v1/recovery-cases/<int:case_id>/disposition", "/api/v1/recovery-cases/{recovery}/disposition",
      {"service_supervisor"}),
+    # API.md: a device's outbox of attempts (outreach worker) and dispositions (service supervisor).
+    ("POST", "/api/v1/sync", "/api/v1/sync", {"outreach_worker", "service_supervisor"}),
     ("GET", "/api/v1/escalations", "/api/v1/escalations", INBOX),
     ("POST", "/api/v1/escalations/<int:escalation_id>/acknowledge", "/api/v1/escalations/{escalation}/acknowledge",
      E1_LEVEL),
@@ -119,6 +124,9 @@ ROUTES = [
     ("POST", "/api/v1/cases/<ref>/restrictions", "/api/v1/cases/{case_ref}/restrictions",
      {"integration", "governance_lead"}),
     ("GET", "/api/v1/governance/weekly", "/api/v1/governance/weekly", WEEKLY),
+    # API.md "managers and up" (OUTCOMES above): the outcome figures and their CSV tables.
+    ("GET", "/api/v1/outcomes", "/api/v1/outcomes", OUTCOMES),
+    ("GET", "/api/v1/outcomes.csv", "/api/v1/outcomes.csv", OUTCOMES),
     # Workflow 3 screens (SPEC.md 3a governance_lead, 3b panel_chair, 3c coordinator): the list, the review page and
     # the decision letter for those three; the policy screen is the admin's (governance leads read it); the weekly
     # governance review for governance, quality, senior escalation levels, admin and auditors. A governance lead
@@ -136,10 +144,21 @@ ROUTES = [
     ("GET", "/threshold-policy", "/threshold-policy", {"admin", "governance_lead"}),
     ("POST", "/threshold-policy", "/threshold-policy", {"admin"}),
     ("GET", "/governance/weekly", "/governance/weekly", WEEKLY),
+    # Outcomes screens: the dashboard, the records behind a figure, the governance pack (HTML; the PDF is asked
+    # for a period that does not exist, so the allowed call is a quick 422 instead of a rendered PDF).
+    ("GET", "/outcomes", "/outcomes", OUTCOMES),
+    ("GET", "/outcomes/<key>", "/outcomes/opened_within_30_minutes", OUTCOMES),
+    ("GET", "/outcomes/pack", "/outcomes/pack", OUTCOMES),
+    ("GET", "/outcomes/pack.pdf", "/outcomes/pack.pdf?period=fortnight", OUTCOMES),
     # Push (API.md: signed-in users): the service worker is public (a browser fetches it without credentials);
     # the alerts settings screen and its device removal (device 999999 does not exist: the allowed call is a 404),
     # the VAPID public key and this device's subscription are for any signed-in user.
     ("GET", "/sw.js", "/sw.js", PUBLIC),
+    # Offline (SPEC.md "Sync"): the manifest, the offline page and the outbox view are the same for everyone (the
+    # service worker stores them without a sign-in; the outbox's entries live in the browser, never on this page).
+    ("GET", "/manifest.webmanifest", "/manifest.webmanifest", PUBLIC),
+    ("GET", "/offline", "/offline", PUBLIC),
+    ("GET", "/outbox", "/outbox", PUBLIC),
     ("GET", "/settings/alerts", "/settings/alerts", SIGNED_IN),
     ("POST", "/settings/alerts/devices/<int:device_id>/remove", "/settings/alerts/devices/999999/remove", SIGNED_IN),
     ("GET", "/api/v1/push/public-key", "/api/v1/push/public-key", SIGNED_IN),
@@ -163,6 +182,7 @@ ALLOWED_STATUS = {
     ("DELETE", "/api/v1/session"): {204},
     # The disposition form of a case not yet opened may be refused by the workflow order rather than shown.
     ("GET", "/recovery/<int:recovery_id>/disposition"): {200, 409},
+    ("GET", "/outcomes/pack.pdf"): {422},
 }
 
 
@@ -511,6 +531,9 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/attempts", {"channel": "sms", "outcome": "reached"}),
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/attempts/1/exception", {"decision": "approved"}),
         ("POST", f"/api/v1/recovery-cases/{w['recovery']}/disposition", {"continuity_restored": "yes"}),
+        ("POST", "/api/v1/sync", {"device_id": "phone", "sent_at": "2026-11-17T10:00:00-05:00", "entries": [
+            {"client_id": "8d1b6f0e-3c2a-4b7e-9f10-2a5c7d9e4b31", "kind": "attempt", "recovery_case_id": w["recovery"],
+             "recorded_at": "2026-11-17T10:00:00-05:00", "payload": {"channel": "sms", "outcome": "reached"}}]}),
         ("POST", "/api/v1/threshold-policies", {"warning_count": 3, "step_up_count": 4, "closure_count": 6,
                                                 "window_days": 60, "count_service_side_failures": False}),
         ("POST", f"/api/v1/threshold-reviews/{w.get('review', 1)}/review", {"continuity_risk_level": "low"}),
@@ -589,7 +612,7 @@ def test_the_same_api_calls_succeed_with_the_token_or_a_bearer_token(app, client
            if p.startswith("/api/") and m == "POST" and "/recovery-cases/" not in p
            and not any(w3 in p for w3 in ("/threshold-", "/restrictions"))]  # workflow 3: its own tests
     expected = {"/api/v1/cases": 201, "/api/v1/appointments": 201, "/api/v1/attendance-codes": 409,
-                "/api/v1/missed-contacts": 201}
+                "/api/v1/missed-contacts": 201, "/api/v1/sync": 200}
     for method, path, body in api:
         response = auth.post(path, body)
         want = expected.get(path, 200 if path.endswith(("attendance", "acknowledge")) else 201)
@@ -654,8 +677,8 @@ def test_every_html_page_has_a_strict_csp_and_varies_on_hx_request(app, client, 
     _check_html_headers(anonymous.get("/sign-in", headers={"HX-Request": "true"}), "anonymous htmx /sign-in")
     auth.login("multi")
     pages = [template.format(**ids) for method, rule, template, who in ROUTES
-             if method == "GET" and not template.startswith("/api/") and not template.endswith((".csv", ".js"))
-             and rule not in ("/", "/sign-in")]
+             if method == "GET" and not template.startswith("/api/") and not template.endswith((".csv", ".js", ".webmanifest"))
+             and rule not in ("/", "/sign-in") and rule != "/outcomes/pack.pdf"]
     assert len(pages) > 10
     for path in pages:
         for headers in ({}, {"HX-Request": "true"}):

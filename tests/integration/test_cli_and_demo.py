@@ -50,6 +50,22 @@ def test_demo_loads_misses_in_every_state_of_workflow_1(app):
         from pwa.cases.operations import pending_misses
         from pwa.clock import utcnow
         assert len(pending_misses(utcnow())) >= 3
+        # The eight weeks of history (cases C-4001...) are finished work: none of it is on today's screens,
+        # and a sweep finds nothing of it overdue.
+        from pwa.cases.models import Case
+        from pwa.recovery.models import RecoveryCase
+        from pwa.sweep import run_sweep
+        history = sa.select(Case.id).where(Case.case_ref.like("C-40%"))
+        assert db.session.scalar(sa.select(sa.func.count()).where(Case.id.in_(history))) > 0
+        assert not [p for p in pending_misses(utcnow()) if p.appointment.case.case_ref.startswith("C-40")]
+        assert set(db.session.scalars(sa.select(MissedContact.status).where(
+            MissedContact.case_id.in_(history)))) == {"released"}
+        assert set(db.session.scalars(sa.select(RecoveryCase.status).where(
+            RecoveryCase.case_id.in_(history)))) == {"dispositioned"}
+        assert run_sweep() is not None
+        assert not db.session.scalars(sa.select(Escalation).where(
+            Escalation.case_ref.like("C-40%"), Escalation.acknowledged_at.is_(None))).all()
+        db.session.rollback()
     again = runner.invoke(args=["demo", "--if-empty"])
     assert "already loaded" in again.output
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
