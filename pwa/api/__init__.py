@@ -1,5 +1,6 @@
 """The JSON API (/api/v1): thin handlers over the same operations the screens use."""
 from flask import Blueprint, jsonify, request
+from sync.protocol import nul_fields
 from werkzeug.exceptions import BadRequest
 
 from ..errors import InvalidInput, WorkflowRefused
@@ -19,26 +20,11 @@ def json_body(refuse_nul: bool = True) -> dict:
         raise InvalidInput({"_schema": ["The body is not valid JSON."]}) from None
     if not isinstance(body, dict):
         raise InvalidInput({"_schema": ["Send a JSON object, not a list or a value."]})
-    with_nul = sorted(str(key) for key, value in body.items() if refuse_nul and (_has_nul(key) or _has_nul(value)))
+    with_nul = nul_fields(body) if refuse_nul else []
     if with_nul:
         # PostgreSQL cannot store or even compare text with NUL: refuse it here, field by field, not with a 500.
         raise InvalidInput({key: ["Remove the NUL character (\\u0000): it cannot be stored."] for key in with_nul})
     return body
-
-
-def _has_nul(value) -> bool:
-    stack = [value]
-    while stack:  # iterative: the body may be nested as deep as the JSON parser allowed
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def committed(payload, status: int = 200):
