@@ -156,3 +156,33 @@ def shoot(artifacts):
         return target
 
     return _shoot
+
+
+@pytest.fixture
+def open_page(chromium_browser, live_server):
+    """open_page(DEVICE, timeout_ms): a page of a new context on the live server, its console watched.
+    The contexts are closed after the test."""
+    contexts = []
+
+    def _open(device: dict, timeout_ms: int = 10_000):
+        context = chromium_browser.new_context(base_url=live_server, **device)
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        page = context.new_page()
+        page.console = ConsoleWatch(page)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def snap(shoot):
+    """A whole-page screenshot from the top (a sticky header scrolled halfway would be drawn mid-page)."""
+
+    def _snap(page, name):
+        page.evaluate("window.scrollTo(0, 0)")
+        return shoot(page, name)
+
+    return _snap

@@ -6,6 +6,10 @@ from zoneinfo import ZoneInfo
 
 DEMO_PASSWORD = "continuity-demo"
 BUSINESS_ZONE = ZoneInfo("America/New_York")
+# Browser context options of the supervisor's tablet and a desk screen (conftest.open_page).
+TABLET = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1, "is_mobile": False,
+          "has_touch": True, "locale": "en-US", "timezone_id": "America/New_York"}
+DESK = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US", "timezone_id": "America/New_York"}
 
 
 def business_today():

@@ -9,29 +9,13 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from .pages import ConsoleWatch, header_kept, mark_header, sign_in
+from .pages import TABLET, header_kept, mark_header, sign_in
 
-TABLET = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1, "has_touch": True,
-          "locale": "en-US", "timezone_id": "America/New_York"}
 
 
 @pytest.fixture
-def tablet_page(chromium_browser, live_server):
-    context = chromium_browser.new_context(base_url=live_server, **TABLET)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.console = ConsoleWatch(page)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def snap(shoot):
-    def _snap(page, name):
-        page.evaluate("window.scrollTo(0, 0)")
-        return shoot(page, name)
-
-    return _snap
+def tablet_page(open_page):
+    return open_page(TABLET, timeout_ms=15_000)
 
 
 def test_outcomes_dashboard_on_a_tablet(tablet_page, snap):

@@ -8,22 +8,15 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .pages import ConsoleWatch, assert_no_overflow, business_today, deadline_minutes, header_kept, mark_header, sign_in
+from .pages import TABLET, assert_no_overflow, business_today, deadline_minutes, header_kept, mark_header, sign_in
 
 API = "/api/v1/recovery-cases"
-TABLET = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1, "is_mobile": False,
-          "has_touch": True, "locale": "en-US", "timezone_id": "America/New_York"}
 DEMO_EXCEPTION = "sibling is the only way to check safety"  # pwa/demo.py: the exception awaiting approval
 
 
 @pytest.fixture
-def tablet_page(chromium_browser, live_server):
-    context = chromium_browser.new_context(base_url=live_server, **TABLET)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.console = ConsoleWatch(page)
-    yield page
-    context.close()
+def tablet_page(open_page):
+    return open_page(TABLET)
 
 
 def group(page, legend: str):

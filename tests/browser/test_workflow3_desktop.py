@@ -8,34 +8,15 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .pages import ConsoleWatch, business_today, sign_in, sign_out
-
-DESK = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US", "timezone_id": "America/New_York"}
-
+from .pages import DESK, business_today, sign_in, sign_out
 
 @pytest.fixture
-def desk_page(chromium_browser, live_server):
-    context = chromium_browser.new_context(base_url=live_server, **DESK)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.console = ConsoleWatch(page)
-    yield page
-    context.close()
+def desk_page(open_page):
+    return open_page(DESK)
 
 
 def group(page, legend: str):
     return page.get_by_role("group", name=legend, exact=True)
-
-
-@pytest.fixture
-def snap(shoot):
-    """A whole-page screenshot from the top (a sticky header scrolled halfway would be drawn mid-page)."""
-
-    def _snap(page, name):
-        page.evaluate("window.scrollTo(0, 0)")
-        return shoot(page, name)
-
-    return _snap
 
 
 def test_workflow3_review_determine_communicate_letter(desk_page, snap):
