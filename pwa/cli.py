@@ -123,7 +123,7 @@ def demo_command(if_empty):
     click.echo(f"Sign in at http://127.0.0.1:5000 with any demo user (password: {DEMO_PASSWORD}):")
     click.echo("  coordinator: cora   attendance supervisor: sam   outreach worker: olu   "
                "service supervisor: sade   governance lead: gina   panel chair: pat   manager: mona   "
-               "quality lead: quinn   admin: ada")
+               "quality lead: quinn   executive (outcomes): evan   admin: ada")
 
 
 def register(app: Flask) -> None:
