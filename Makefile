@@ -8,12 +8,15 @@ VENDOR := pwa/static/vendor/htmx.min.js
 
 .PHONY: run test setup demo sweep test-postgres clean
 
+# `flask run` and the demo's sign-in line read the same address: FLASK_RUN_PORT=8000 make run
+export FLASK_RUN_HOST ?= 127.0.0.1
+export FLASK_RUN_PORT ?= 5000
+
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) demo --if-empty
 	@$(FLASK) push keys >/dev/null
-	@echo "Continuity is running on http://127.0.0.1:5000 (Ctrl+C stops it)"
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(FLASK) run
 
 test: setup
 	$(BIN)/python -m pytest

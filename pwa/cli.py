@@ -1,9 +1,11 @@
 """Command-line interface (`flask --app wsgi ...`): users, tokens, demo, sweep, audit."""
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from .errors import InvalidInput
+from .errors import InvalidInput, WorkflowRefused
 from .extensions import db
 from .governance.vocab import ROLES
 
@@ -99,8 +101,7 @@ def push_keys_command():
     if current_app.config.get("VAPID_PRIVATE_KEY"):
         click.echo("VAPID_PRIVATE_KEY is configured; nothing created.")
     elif created:
-        click.echo(f"created a VAPID key in the instance folder ({KEY_FILE}); "
-                   f"to configure it elsewhere set VAPID_PRIVATE_KEY={key}")
+        click.echo(f"created a VAPID key pair; the private key stays in the instance folder ({KEY_FILE})")
     else:
         click.echo(f"a VAPID key is already kept in the instance folder ({KEY_FILE}).")
     click.echo(f"public key (applicationServerKey): {public_key(key)}")
@@ -110,20 +111,44 @@ def push_keys_command():
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo_command(if_empty):
-    """Load a realistic demo organisation and print how to sign in."""
+    """Load a realistic demo organisation and print how to sign in. If loading fails, say what failed in
+    one line, leave the database as it was and exit 1."""
     from .accounts.models import User
     from .demo import DEMO_PASSWORD, load_demo
 
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("demo data already loaded")
     else:
-        summary = load_demo()
+        try:
+            summary = load_demo()
+        except Exception as err:  # noqa: BLE001 - any failure: nothing is kept, and the reason is one line
+            db.session.rollback()
+            click.echo(f"demo not loaded, the database is as it was: {_one_line(err)}", err=True)
+            raise SystemExit(1) from None
         db.session.commit()
         click.echo(summary)
-    click.echo(f"Sign in at http://127.0.0.1:5000 with any demo user (password: {DEMO_PASSWORD}):")
+    click.echo(f"Sign in at {server_url()} with any demo user (password: {DEMO_PASSWORD}):")
     click.echo("  coordinator: cora   attendance supervisor: sam   outreach worker: olu   "
                "service supervisor: sade   governance lead: gina   panel chair: pat   manager: mona   "
                "quality lead: quinn   executive (outcomes): evan   admin: ada")
+
+
+def server_url() -> str:
+    """The address `flask run` serves: it reads the same FLASK_RUN_HOST and FLASK_RUN_PORT (`make run` sets
+    them), with Flask's own defaults."""
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    port = os.environ.get("FLASK_RUN_PORT") or "5000"
+    return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+
+
+def _one_line(err: Exception) -> str:
+    if isinstance(err, InvalidInput):
+        detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in err.errors.items())
+    elif isinstance(err, WorkflowRefused):
+        detail = f"{err.rule}: {'; '.join(err.reasons)}"
+    else:
+        detail = str(err)
+    return " ".join(f"{type(err).__name__}: {detail}".split())[:500]
 
 
 def register(app: Flask) -> None:

@@ -1,12 +1,13 @@
 """`flask demo`: a realistic organisation built through the same operations users call, so every
 record, deadline, escalation and archive entry is one the app itself would write."""
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .accounts.models import User
 from .accounts.operations import create_user
 from .cases.operations import record_attendance_signal, upsert_appointment, upsert_case
 from .clock import acting_at, utcnow
+from .demo_clock import DemoClock
 from .demo_history import WEEKS, load_history
 from .errors import WorkflowRefused
 from .extensions import db
@@ -14,7 +15,7 @@ from .intake import operations as intake
 from .recovery import operations as recovery_ops
 from .recovery.models import RecoveryCase
 from .review import operations as review_ops
-from .timekeeping import local_today, local_zone
+from .timekeeping import calendar, local_today, local_zone
 
 DEMO_PASSWORD = "continuity-demo"
 
@@ -70,9 +71,10 @@ def load_demo(seed: int = 7) -> str:
         users[username] = db.session.scalar(db.select(User).filter_by(username=username)) or create_user(
             username, DEMO_PASSWORD, roles, display_name=name, team=team)
     integration = users["ada"]
-    now = utcnow().replace(second=0, microsecond=0)
+    clock = DemoClock.at(calendar(), utcnow())
+    ago = clock.ago
     # Eight weeks of finished work first (the archive stays in time order), for the outcomes' trends.
-    history = load_history(users, integration, _routes, FIRST, LAST)
+    history = load_history(users, integration, _routes, FIRST, LAST, today=clock.day)
     cases = []
     for n in range(36):
         team = "North" if n % 2 == 0 else "South"
@@ -84,13 +86,16 @@ def load_demo(seed: int = 7) -> str:
         cases.append(case)
 
     def appointment(n: int, hours_ago: float, **signal):
+        """Today's appointment n, `hours_ago` business hours before the live "now" (negative: still to come)."""
         service, modality = SERVICES[n % len(SERVICES)]
+        scheduled = ago(hours_ago) if hours_ago >= 0 else clock.ahead(-hours_ago)
         appt, _ = upsert_appointment({
-            "appointment_ref": f"A-{now:%m%d}-{n:03d}", "case_ref": cases[n].case_ref,
-            "scheduled_at": (now - timedelta(hours=hours_ago)).isoformat(), "service": service,
+            "appointment_ref": f"A-{clock.day:%m%d}-{n:03d}", "case_ref": cases[n].case_ref,
+            "scheduled_at": scheduled.isoformat(), "service": service,
             "modality": modality, "duration_minutes": 60 if modality != "phone" else 30}, integration)
-        if signal:
-            record_attendance_signal(appt.appointment_ref, {k: v.isoformat() for k, v in signal.items()})
+        if signal:  # minutes after the start
+            record_attendance_signal(appt.appointment_ref, {
+                k: (scheduled + timedelta(minutes=v)).isoformat() for k, v in signal.items()})
         return appt
 
     def open_event(appt, at, disruption="no", contactability="reachable"):
@@ -126,26 +131,25 @@ def load_demo(seed: int = 7) -> str:
     for n in range(20, 28):
         appointment(n, -2 - n % 5)
     for n in range(28, 32):
-        appt = appointment(n, 3)
-        record_attendance_signal(appt.appointment_ref, {"arrived_at": (appt.scheduled_at + timedelta(minutes=4)).isoformat(),
-                                                        "joined_at": (appt.scheduled_at + timedelta(minutes=2)).isoformat()})
+        appointment(n, 3, arrived_at=4, joined_at=2)
     # Detected misses that still need an event record (one past its 30 minutes).
     appointment(0, 0.35)
     appointment(1, 0.5)
     appointment(2, 1.5)
-    appointment(5, 0.6, joined_at=now - timedelta(minutes=36), left_at=now - timedelta(minutes=20))
-    # Queued for classification, one past its deadline.
-    open_event(appointment(3, 1.0), now - timedelta(minutes=30))
-    open_event(appointment(4, 6.0), now - timedelta(hours=5, minutes=30), disruption="yes")
-    open_event(appointment(6, 28), now - timedelta(hours=27))
+    appointment(5, 0.6, joined_at=0, left_at=16)  # left long before the end
+    # Queued for classification, one past its deadline. Each step is business time after the one
+    # before it (ago() counts back from the live "now"), so the order holds on any date.
+    open_event(appointment(3, 1.0), ago(0.5))
+    open_event(appointment(4, 6.0), ago(5.5), disruption="yes")
+    open_event(appointment(6, 28), ago(27))
     # Returned for evidence.
-    returned = open_event(appointment(7, 5.0), now - timedelta(hours=4, minutes=40), contactability="route_unknown")
-    classify(returned, now - timedelta(hours=4), "undetermined", outcome="return_for_evidence")
+    returned = open_event(appointment(7, 5.0), ago(4 + 40 / 60), contactability="route_unknown")
+    classify(returned, ago(4), "undetermined", outcome="return_for_evidence")
     # Confirmed, awaiting release; one held by E2 until a manager acknowledges.
-    ready = open_event(appointment(8, 4.0), now - timedelta(hours=3, minutes=45))
-    classify(ready, now - timedelta(hours=3), "access_barrier", factors=("transport",), contribution="contributing")
-    held = open_event(appointment(9, 4.5), now - timedelta(hours=4, minutes=10))
-    classify(held, now - timedelta(hours=3, minutes=20), "person_refusal", dependencies=2, factors=("caregiving",))
+    ready = open_event(appointment(8, 4.0), ago(3.75))
+    classify(ready, ago(3), "access_barrier", factors=("transport",), contribution="contributing")
+    held = open_event(appointment(9, 4.5), ago(4 + 10 / 60))
+    classify(held, ago(3 + 20 / 60), "person_refusal", dependencies=2, factors=("caregiving",))
     # Released: outreach (recovery instructed), clinical, and one with no follow-up (E3).
     recovery_ids = {}
     for n, route, classification, hours_ago in (
@@ -154,29 +158,37 @@ def load_demo(seed: int = 7) -> str:
             (14, "outreach", "service_side_failure", 7.0), (15, "outreach", "access_barrier", 7.0),
             (16, "outreach", "access_barrier", 7.0), (17, "outreach", "access_barrier", 1.5),
             (18, "outreach", "access_barrier", 7.0), (19, "outreach", "person_refusal", 1.5)):
-        started = now - timedelta(hours=hours_ago)
-        event = open_event(appointment(n, hours_ago), started + timedelta(minutes=20))
+        event = open_event(appointment(n, hours_ago), ago(hours_ago - 20 / 60))
         contribution = "primary" if classification == "service_side_failure" else "none"
         factors = ("scheduling",) if classification == "service_side_failure" else ()
-        classify(event, started + timedelta(minutes=60), classification, factors=factors, contribution=contribution)
-        release(event, started + timedelta(minutes=80), route)
+        classify(event, ago(hours_ago - 1), classification, factors=factors, contribution=contribution)
+        release(event, ago(hours_ago - 80 / 60), route)
         if route == "outreach":
             recovery_ids[n] = intake.recovery_case_for(event.release).id
-    _recovery_states(recovery_ids, users, now)
+    _recovery_states(recovery_ids, users, clock)
     # A permanent code pushed by the old schedule feed before any release: refused, E1 raised.
     try:
-        intake.apply_attendance_code({"appointment_ref": f"A-{now:%m%d}-002", "code": "NS-REFUSAL"},
+        intake.apply_attendance_code({"appointment_ref": f"A-{clock.day:%m%d}-002", "code": "NS-REFUSAL"},
                                      integration, source="the schedule feed")
     except WorkflowRefused:
         pass
-    _threshold_reviews(users, integration, now, rng)
+    _threshold_reviews(users, integration, clock, rng)
     db.session.flush()
-    return (f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments today, "
+    return (f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments on "
+            f"{clock.day:%A %d %B} (the last business day up to now), "
             f"{history} missed appointments in the past {WEEKS} weeks")
 
 
-def _recovery_states(ids: dict[int, int], users: dict, now) -> None:
-    """Recovery cases in every state of workflow 2 (case 10, 17 and 19 stay instructed)."""
+def _on_the_hour(at):
+    return at.astimezone(local_zone()).replace(minute=0)
+
+
+def _recovery_states(ids: dict[int, int], users: dict, clock: DemoClock) -> None:
+    """Recovery cases in every state of workflow 2 (case 10, 17 and 19 stay instructed), worked from
+    5.5 business hours before the live "now" (after their release at 7 - 80/60) onwards."""
+
+    def after(minutes: float):
+        return clock.ago(5.5 - minutes / 60)
 
     def opened(n, at, tier="1"):
         recovery = db.session.get(RecoveryCase, ids[n])
@@ -190,7 +202,7 @@ def _recovery_states(ids: dict[int, int], users: dict, now) -> None:
         return recovery, worker
 
     def attempt(recovery, worker, at, outcome, rescue="alternate_slot", barrier="none", channel=None, **extra):
-        slot = (at + timedelta(days=2)).astimezone(local_zone())
+        slot = clock.cal.add_business_days(at, 2).astimezone(local_zone())
         detail = {"alternate_slot": f"Offered {slot:%a %d %b} at 14:00 with the same team",
                   "transport_support": "Booked a taxi voucher for the next session",
                   "welfare_check": "Asked the duty team for a same-day welfare visit",
@@ -209,40 +221,42 @@ def _recovery_states(ids: dict[int, int], users: dict, now) -> None:
                 "locked_instruction": instruction, "review_date": (local_today(at) + timedelta(days=7)).isoformat(),
                 **extra}, users["sade"])[0]
 
-    base = now - timedelta(hours=5, minutes=30)
     # Opened with attempts, awaiting disposition (high-risk: E6 at close if not restored).
-    recovery, worker = opened(11, base + timedelta(minutes=10))
+    recovery, worker = opened(11, after(10))
     for minutes, outcome in ((15, "no_answer"), (45, "no_answer"), (95, "reached")):
-        attempt(recovery, worker, base + timedelta(minutes=minutes), outcome, barrier="technology",
+        attempt(recovery, worker, after(minutes), outcome, barrier="technology",
                 rescue="tech_support")
     # An emergency-exception attempt awaiting the supervisor.
-    recovery, worker = opened(14, base + timedelta(minutes=12))
-    attempt(recovery, worker, base + timedelta(minutes=20), "wrong_route", rescue="none_offered")
-    attempt(recovery, worker, base + timedelta(minutes=40), "no_answer", rescue="welfare_check",
+    recovery, worker = opened(14, after(12))
+    attempt(recovery, worker, after(20), "wrong_route", rescue="none_offered")
+    attempt(recovery, worker, after(40), "no_answer", rescue="welfare_check",
             barrier="active_risk", channel="emergency_contact",
             emergency_exception_reason="Phone number disconnected; sibling is the only way to check safety")
     # Restored and dispositioned.
-    recovery, worker = opened(15, base + timedelta(minutes=8))
-    reached = attempt(recovery, worker, base + timedelta(minutes=30), "reached")
-    dispose(recovery, base + timedelta(hours=2), "yes", "alternate_modality", evidence=[reached],
+    recovery, worker = opened(15, after(8))
+    reached = attempt(recovery, worker, after(30), "reached")
+    dispose(recovery, after(120), "yes", "alternate_modality", evidence=[reached],
             instruction_detail="Video sessions for the next two weeks")
     # Not restored, rebooked; an attempt then arrives late.
-    recovery, worker = opened(16, base + timedelta(minutes=25), tier="2")
-    attempt(recovery, worker, base + timedelta(minutes=35), "no_answer")
-    dispose(recovery, base + timedelta(hours=3), "no", "rebook", rebook_at=(now + timedelta(days=1)).isoformat())
-    attempt(recovery, worker, base + timedelta(hours=3, minutes=30), "reached")
+    recovery, worker = opened(16, after(25), tier="2")
+    attempt(recovery, worker, after(35), "no_answer")
+    dispose(recovery, after(180), "no", "rebook", rebook_at=_on_the_hour(clock.ahead(4)).isoformat())
+    attempt(recovery, worker, after(210), "reached")
     # Dispositioned twice: the second supersedes the first.
-    recovery, worker = opened(18, base + timedelta(minutes=5), tier="2")
-    reached = attempt(recovery, worker, base + timedelta(minutes=15), "reached")
-    dispose(recovery, base + timedelta(hours=1), "partial", "continued_outreach", evidence=[reached],
+    recovery, worker = opened(18, after(5), tier="2")
+    reached = attempt(recovery, worker, after(15), "reached")
+    dispose(recovery, after(60), "partial", "continued_outreach", evidence=[reached],
             instruction_detail=worker.username)
-    dispose(recovery, base + timedelta(hours=2), "yes", "alternate_modality", evidence=[reached],
+    dispose(recovery, after(120), "yes", "alternate_modality", evidence=[reached],
             instruction_detail="Phone sessions while the bus route is closed")
 
 
-def _threshold_reviews(users: dict, integration, now, rng: random.Random) -> None:
+def _threshold_reviews(users: dict, integration, clock: DemoClock, rng: random.Random) -> None:
     """Workflow 3: cases at each threshold level and reviews in every state, made through the operations
-    with their history (released codes over the past weeks, then 3a, 3b and 3c on later days)."""
+    with their history (released codes over the past weeks, then 3a, 3b and 3c on later business days).
+    Older misses are placed by calendar days (what the 60-day window counts), recent ones and every later
+    step by business hours before the live "now", each after the one before it."""
+    ago, back = clock.ago, clock.days_back
     refusal = {"final_classification": "person_refusal", "access_barrier_likelihood": "low",
                "service_failure_contribution": "none", "contributing_factors": ["emotional_overload"]}
     barrier = {"final_classification": "access_barrier", "access_barrier_likelihood": "high",
@@ -251,12 +265,11 @@ def _threshold_reviews(users: dict, integration, now, rng: random.Random) -> Non
                "service_failure_contribution": "primary", "contributing_factors": ["scheduling"]}
     codes = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS", "service_side_failure": "NS-SERVICE"}
 
-    def case_with(n: int, history: list[tuple[float, dict]]):
+    def case_with(n: int, history: list[tuple[datetime, dict]]):
         case, _ = upsert_case({"case_ref": f"C-{2001 + n}", "display_name": f"{FIRST[(n + 7) % len(FIRST)]} "
                                f"{LAST[(n + 3) % len(LAST)]}", "team": "North", "risk_flags": [],
                                "contact_routes": _routes(rng, 60 + n), "assigned_outreach_worker": "olu"})
-        for k, (days_ago, classification) in enumerate(history):
-            at = now - timedelta(days=days_ago)
+        for k, (at, classification) in enumerate(history):
             appt, _ = upsert_appointment({
                 "appointment_ref": f"A-T{n}-{k}", "case_ref": case.case_ref, "scheduled_at": at.isoformat(),
                 "service": "IOP group therapy", "modality": "virtual", "duration_minutes": 60}, integration)
@@ -300,35 +313,36 @@ def _threshold_reviews(users: dict, integration, now, rng: random.Random) -> Non
                 "objection_raised": "yes" if objection else "no", "objection_detail": objection,
                 "review_date": (local_today(at) + timedelta(days=30)).isoformat()}, users["cora"])
 
-    day = timedelta(days=1)
     # Warning level, awaiting review (initiated this morning); the old policy engine's automatic warning is
     # refused with E7.
-    case, _rv = case_with(0, [(40, refusal), (21, refusal), (0.2, refusal)])
+    case, _rv = case_with(0, [(back(40), refusal), (back(21), refusal), (ago(2), refusal)])
     try:
         review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic"}, integration)
     except WorkflowRefused:
         pass
     # Step-up review (the warning review superseded), reviewed, awaiting the panel.
-    _case, rv = case_with(1, [(50, refusal), (30, service), (12, refusal), (5, refusal), (1.2, refusal)])
-    review(rv, now - timedelta(hours=5))
+    _case, rv = case_with(1, [(back(50), refusal), (back(30), service), (back(12), refusal), (ago(40), refusal),
+                              (ago(10), refusal)])
+    review(rv, ago(5))
     # Closure consideration, reviewed and determined, awaiting communication.
-    _case, rv = case_with(2, [(55, refusal), (44, refusal), (33, refusal), (20, refusal), (3, refusal)])
-    review(rv, now - 3 * day + timedelta(hours=4), risk="high")
-    determine(rv, now - 2 * day, "closure", "affirmative", "not_applicable",
+    _case, rv = case_with(2, [(back(55), refusal), (back(44), refusal), (back(33), refusal), (back(20), refusal),
+                              (ago(24), refusal)])
+    review(rv, ago(20), risk="high")
+    determine(rv, ago(16), "closure", "affirmative", "not_applicable",
               "Five refusals in 60 days; every contact offered was declined and no barrier was found.")
     # Mostly access barriers: continued with enhanced recovery support; the person objected.
-    _case, rv = case_with(3, [(35, barrier), (18, barrier), (6, refusal)])
-    review(rv, now - 5 * day + timedelta(hours=4), risk="high")
-    determine(rv, now - 4 * day, "enhanced_recovery_support", "not_affirmative", "in_progress",
+    _case, rv = case_with(3, [(back(35), barrier), (back(18), barrier), (ago(48), refusal)])
+    review(rv, ago(44), risk="high")
+    determine(rv, ago(36), "enhanced_recovery_support", "not_affirmative", "in_progress",
               "Two of three events were transport barriers: support the route, do not restrict.")
-    communicate(rv, now - 3 * day, objection="Says the third session clashed with a hospital appointment")
+    communicate(rv, ago(24), objection="Says the third session clashed with a hospital appointment")
     # Warning decided, communicated, then implemented by the policy engine.
-    case, rv = case_with(4, [(45, refusal), (25, refusal), (9, refusal)])
-    review(rv, now - 8 * day + timedelta(hours=4))
-    determine(rv, now - 7 * day, "warning", "affirmative", "not_applicable",
+    case, rv = case_with(4, [(back(45), refusal), (back(25), refusal), (ago(64), refusal)])
+    review(rv, ago(60))
+    determine(rv, ago(52), "warning", "affirmative", "not_applicable",
               "Three refusals with no barrier found; a warning with a named alternative is proportionate.")
-    communicate(rv, now - 6 * day)
-    with acting_at(now - 5 * day):
+    communicate(rv, ago(44))
+    with acting_at(ago(40)):
         review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic",
                                                        "detail": "Warning letter issued by the scheduling system"},
                                        integration)

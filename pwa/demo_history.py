@@ -55,11 +55,11 @@ def _business_days(first: date, last: date) -> list[date]:
     return days
 
 
-def load_history(users: dict, integration, routes, first_names, last_names, seed: int = 11) -> int:
-    """Writes the history and returns how many missed appointments it holds."""
+def load_history(users: dict, integration, routes, first_names, last_names, *, today: date, seed: int = 11) -> int:
+    """Writes the history up to the business day `today` (the demo's live day) and returns how many missed
+    appointments it holds."""
     rng = random.Random(seed)
     zone, cal = local_zone(), calendar()
-    today = local_today()
     # Up to three business days before today: work that runs into the next business day or two (late
     # classification, next-day attempts, the follow-up of a continued outreach) still ends before today.
     days = _business_days(today - timedelta(weeks=WEEKS), today - timedelta(days=1))[:-2]
@@ -91,13 +91,14 @@ def load_history(users: dict, integration, routes, first_names, last_names, seed
     for day, case, n, k in plan:
         progress = (day - days[0]).days / max(1, (days[-1] - days[0]).days)  # 0 -> 1 over the weeks
         scheduled = datetime.combine(day, time(9 + rng.randrange(0, 7), rng.choice([0, 30])), zone)
-        _one_miss(rng, cal, case, scheduled, progress, f"A-H{n:02d}-{k}", users, integration)
+        _one_miss(rng, cal, case, scheduled, progress, f"A-H{n:02d}-{k}", users, integration, today)
         count += 1
     _acknowledge_all(rng, users)
     return count
 
 
-def _one_miss(rng, cal, case, scheduled: datetime, progress: float, ref: str, users, integration) -> None:
+def _one_miss(rng, cal, case, scheduled: datetime, progress: float, ref: str, users, integration,
+              today: date) -> None:
     appt, _ = upsert_appointment({"appointment_ref": ref, "case_ref": case.case_ref,
                                   "scheduled_at": scheduled.isoformat(), "service": "Counselling",
                                   "modality": "in_person", "duration_minutes": 60}, integration)
@@ -152,10 +153,10 @@ def _one_miss(rng, cal, case, scheduled: datetime, progress: float, ref: str, us
             "follow_up_route": route, "review_date": (local_today(release_at) + timedelta(days=7)).isoformat()},
             users["cora"])
     if route == "outreach":
-        _recovery(rng, cal, intake.recovery_case_for(release), scheduled, release_at, progress, users)
+        _recovery(rng, cal, intake.recovery_case_for(release), scheduled, release_at, progress, users, today)
 
 
-def _recovery(rng, cal, recovery, scheduled, instructed, progress, users) -> None:
+def _recovery(rng, cal, recovery, scheduled, instructed, progress, users, today: date) -> None:
     worker = recovery.assigned_worker
     opened = instructed + timedelta(minutes=rng.randrange(5, 50) if rng.random() > 0.15 else rng.randrange(65, 120))
     with acting_at(opened):
@@ -185,7 +186,7 @@ def _recovery(rng, cal, recovery, scheduled, instructed, progress, users) -> Non
             break
         at = at + timedelta(minutes=rng.randrange(40, 150))
     if not reached_same_day and rng.random() < 0.7:  # reached the next business day instead
-        next_day = cal.add_business_hours(close, rng.uniform(0.5, 3))
+        next_day = max(cal.add_business_hours(close, rng.uniform(0.5, 3)), at + timedelta(minutes=30))
         with acting_at(next_day + timedelta(minutes=1)):
             attempts.append(recovery_ops.record_attempt(recovery.id, {
                 "attempt_at": next_day.isoformat(), "channel": channel, "outcome": "reached",
@@ -195,10 +196,8 @@ def _recovery(rng, cal, recovery, scheduled, instructed, progress, users) -> Non
     late = rng.random() < 0.12
     dispose_at = max(attempts[-1].attempt_at + timedelta(minutes=20),
                      close + timedelta(hours=2) if late else close - timedelta(minutes=rng.randrange(15, 90)))
-    if dispose_at < attempts[-1].attempt_at:
-        dispose_at = attempts[-1].attempt_at + timedelta(minutes=20)
     if reached:
-        _dispose_restored(recovery, dispose_at, reached, users)
+        _dispose_restored(recovery, dispose_at, reached, users, cal, today)
         return
     with acting_at(dispose_at):
         recovery_ops.record_disposition(recovery.id, {
@@ -215,14 +214,16 @@ def _recovery(rng, cal, recovery, scheduled, instructed, progress, users) -> Non
             "attempt_at": follow_up.isoformat(), "channel": channel, "outcome": "reached",
             "barrier_signal": "none", "rescue_option": "alternate_slot",
             "rescue_detail": f"Offered {slot:%a %d %b} at 14:00 with the same team"}, worker)[0]
-    _dispose_restored(recovery, follow_up + timedelta(minutes=rng.randrange(30, 120)), [attempt], users)
+    _dispose_restored(recovery, follow_up + timedelta(minutes=rng.randrange(30, 120)), [attempt], users, cal,
+                      today)
 
 
-def _dispose_restored(recovery, at: datetime, reached: list, users) -> None:
-    """Continuity restored: rebooked three days on, attended (a rebook would otherwise be a detected miss
-    with no event on the coordinator's Today); an alternate modality when that day is not past yet."""
-    rebook_at = (at + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
-    rebook = rebook_at + timedelta(hours=2) < datetime.combine(local_today(), time(0), local_zone())
+def _dispose_restored(recovery, at: datetime, reached: list, users, cal, today: date) -> None:
+    """Continuity restored: rebooked three business days on, attended (a rebook would otherwise be a
+    detected miss with no event on the coordinator's Today); an alternate modality when that day is not
+    past before the live day `today`."""
+    rebook_at = cal.add_business_days(at, 3).astimezone(local_zone()).replace(minute=0, second=0, microsecond=0)
+    rebook = rebook_at + timedelta(hours=2) < datetime.combine(today, time(0), local_zone())
     with acting_at(at):
         disposition = recovery_ops.record_disposition(recovery.id, {
             "continuity_restored": "yes", "continuity_evidence": [a.id for a in reached],

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from pwa import create_app
 from pwa.extensions import db
@@ -19,6 +20,27 @@ NY = ZoneInfo("America/New_York")
 PASSWORD = "correct horse battery"
 # A Tuesday morning in business hours, far from holidays: the default "now" of integration tests.
 TUESDAY_10AM = datetime(2026, 11, 17, 10, 0, tzinfo=NY)
+
+
+# One switch for the whole suite's clock: TEST_CLOCK=2026-12-25T12:00-05:00 runs every test as if the run
+# started then (time keeps ticking). Tests that pin their own clock still do; every other test must hold
+# at any instant, and .ci/run checks that at a DST-weekend Sunday night and on Christmas Day.
+TEST_CLOCK = os.environ.get("TEST_CLOCK")
+
+
+def pytest_configure(config):
+    if TEST_CLOCK:
+        config.suite_clock = time_machine.travel(datetime.fromisoformat(TEST_CLOCK), tick=True)
+        config.suite_clock.start()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "suite_clock", None):
+        config.suite_clock.stop()
+
+
+def pytest_report_header(config):
+    return f"suite clock: {TEST_CLOCK} (TEST_CLOCK)" if TEST_CLOCK else "suite clock: the real one"
 
 
 def database_url(tmp_path_factory) -> str:

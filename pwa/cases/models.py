@@ -22,8 +22,14 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     risk_flag_rows: Mapped[list["CaseRiskFlag"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # Every route the case ever had: a route the feed stops sending is retired, never deleted, because
+    # recovery records (the approved route, a disposition's replacement route) keep pointing at it.
+    route_history: Mapped[list["ContactRoute"]] = relationship(
+        cascade="all", order_by="ContactRoute.id", overlaps="contact_routes")
+    # The routes on record now.
     contact_routes: Mapped[list["ContactRoute"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ContactRoute.id")
+        primaryjoin="and_(ContactRoute.case_id == Case.id, ContactRoute.retired_at.is_(None))",
+        viewonly=True, lazy="selectin", order_by="ContactRoute.id")
     assigned_outreach_worker: Mapped[User | None] = relationship()
 
     @property
@@ -56,6 +62,7 @@ class ContactRoute(db.Model):
     value: Mapped[str] = mapped_column(sa.String(200))
     approved: Mapped[bool] = mapped_column(default=False)
     preferred: Mapped[bool] = mapped_column(default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Appointment(db.Model):

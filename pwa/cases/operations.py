@@ -31,10 +31,27 @@ def upsert_case(data) -> tuple[Case, bool]:
     case.display_name = values["display_name"]
     case.team = values.get("team") or None
     case.assigned_outreach_worker = worker
-    case.risk_flag_rows = [CaseRiskFlag(flag=f) for f in sorted(set(values["risk_flags"]))]
-    case.contact_routes = [ContactRoute(**route) for route in values["contact_routes"]]
+    # Kept rows stay (a row deleted and inserted again in one flush would break the unique (case, flag)).
+    kept = {row.flag: row for row in case.risk_flag_rows}
+    case.risk_flag_rows = [kept.get(f) or CaseRiskFlag(flag=f) for f in sorted(set(values["risk_flags"]))]
+    _replace_routes(case, values["contact_routes"])
     db.session.flush()
+    db.session.expire(case, ["contact_routes"])
     return case, created
+
+
+def _replace_routes(case: Case, routes: list[dict]) -> None:
+    """The feed's routes become the case's routes on record: a route it sends again (same channel and
+    value) is kept and updated, a new one added, and one it no longer sends retired."""
+    current = {} if case.id is None else {(r.channel, r.value): r for r in case.contact_routes}
+    for route in routes:
+        kept = current.pop((route["channel"], route["value"]), None)
+        if kept is None:
+            case.route_history.append(ContactRoute(**route))
+        else:
+            kept.approved, kept.preferred = route["approved"], route["preferred"]
+    for retired in current.values():
+        retired.retired_at = utcnow()
 
 
 def upsert_appointment(data, actor) -> tuple[Appointment, bool]:

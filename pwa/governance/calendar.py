@@ -19,6 +19,9 @@ Semantics
 * ``add_business_time`` with a zero amount returns ``start`` unchanged (in UTC);
   otherwise a start outside working hours counts from the next opening.
   Negative amounts raise ``ValueError``.
+* ``subtract_business_time(end, amount)`` counts back: ``add_business_time`` of its result
+  and ``amount`` gives ``end`` again for an ``end`` in working hours or at a closing (for an
+  ``end`` at an opening, the closing before it: no business time apart).
 * ``add_business_days(start, n)`` adds ``n`` nominal working days of business time
   (``closes - opens`` each): Monday 14:00 + 1 -> Tuesday 14:00.
 """
@@ -145,6 +148,33 @@ class BusinessCalendar:
             remaining -= available
         raise AssertionError("unreachable: _windows_from never ends")  # pragma: no cover
 
+    def subtract_business_time(self, end: datetime, amount: timedelta) -> datetime:
+        """The instant ``amount`` of business time before ``end``: the inverse of
+        ``add_business_time`` for an ``end`` inside working hours or at a closing. Using up a
+        window exactly lands on its opening; an ``end`` outside working hours counts back from
+        the last closing before it."""
+        end = _to_utc(end)
+        if amount < timedelta(0):
+            raise ValueError(f"amount must not be negative, got {amount}")
+        if not amount:
+            return end
+        remaining = amount
+        for opens, closes in self._windows_before(end):
+            finish = min(end, closes)
+            available = finish - opens
+            if remaining <= available:
+                return finish - remaining
+            remaining -= available
+        raise AssertionError("unreachable: _windows_before never ends")  # pragma: no cover
+
+    def previous_closing(self, at: datetime) -> datetime:
+        """The last closing instant at or before ``at``."""
+        at = _to_utc(at)
+        for _, closes in self._windows_before(at):
+            if closes <= at:
+                return closes
+        raise AssertionError("unreachable: _windows_before never ends")  # pragma: no cover
+
     def add_business_hours(self, start: datetime, hours: float) -> datetime:
         return self.add_business_time(start, timedelta(hours=hours))
 
@@ -202,6 +232,21 @@ class BusinessCalendar:
                 if closed_streak > _MAX_CLOSED_STREAK:
                     raise ValueError(f"no business day in {_MAX_CLOSED_STREAK} days up to {day}")
             day += timedelta(days=1)
+
+    def _windows_before(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Business windows in reverse order, starting with the last one opening before ``at``."""
+        day = at.astimezone(self.zone).date()
+        closed_streak = 0
+        while True:
+            window = self._window(day)
+            if window is not None and window[0] < at:
+                closed_streak = 0
+                yield window
+            else:
+                closed_streak += 1
+                if closed_streak > _MAX_CLOSED_STREAK:
+                    raise ValueError(f"no business day in {_MAX_CLOSED_STREAK} days before {day}")
+            day -= timedelta(days=1)
 
 
 # -- configuration ------------------------------------------------------------

@@ -602,6 +602,20 @@ def test_mutating_requests_with_the_session_cookie_need_the_csrf_token(bad_token
     assert client.get("/api/v1/session").status_code == 200
 
 
+def test_api_writes_with_no_sign_in_at_all_are_refused_as_not_signed_in(app, auth, factory, now):
+    """CSRF guards a sign-in: a write that carries no session and no token gets 401, not a CSRF 400."""
+    w = csrf_world(app, auth, factory)
+    before = snapshot(app)
+    stranger = app.test_client()  # no cookie, no token
+    api = [(m, p, b) for m, p, b in csrf_requests(w) if p.startswith("/api/")]
+    assert any(p == "/api/v1/sync" for _m, p, _b in api)
+    for method, path, body in api:
+        response = stranger.open(path, method=method, json=body)
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.get_json()["errors"]["session"], path
+    assert snapshot(app) == before
+
+
 def test_the_same_api_calls_succeed_with_the_token_or_a_bearer_token(app, client, auth, factory, now):
     from pwa.accounts.operations import create_token
 

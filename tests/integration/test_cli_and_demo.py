@@ -81,3 +81,48 @@ def test_openapi_documents_every_api_route(app, client):
         for verb in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, verb.lower()) in documented, f"{verb} {path} is not in the OpenAPI document"
     assert "MissedContactInput" in document["components"]["schemas"]
+
+
+def test_a_failing_demo_says_why_in_one_line_and_leaves_the_database_as_it_was(app):
+    """A user named like a demo outreach worker but without that role: the demo cannot assign cases to them."""
+    from pwa.accounts.models import User
+    from pwa.archive.models import ArchiveEntry
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "create", "olu", "--role", "coordinator",
+                               "--password", "long enough pass"]).exit_code == 0
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("demo not loaded, the database is as it was:")
+    assert "assigned_outreach_worker: No outreach worker with this username." in lines[0]
+    with app.app_context():
+        assert db.session.scalars(sa.select(User.username)).all() == ["olu"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MissedContact)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEntry)) == 0
+
+
+def test_the_demo_names_the_address_the_server_uses(app, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_PORT", "8123")
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Sign in at http://127.0.0.1:8123 with any demo user" in result.output
+
+
+def test_push_keys_prints_the_public_key_and_never_the_private_one(app, tmp_path):
+    from pwa.push.keys import KEY_FILE, public_key
+
+    original = app.instance_path, app.config["VAPID_PRIVATE_KEY"]
+    app.instance_path, app.config["VAPID_PRIVATE_KEY"] = str(tmp_path), None
+    try:
+        runner = app.test_cli_runner()
+        created = runner.invoke(args=["push", "keys"])
+        again = runner.invoke(args=["push", "keys"])
+    finally:
+        app.instance_path, app.config["VAPID_PRIVATE_KEY"] = original
+    private = (tmp_path / KEY_FILE).read_text().strip()
+    assert created.exit_code == 0 and again.exit_code == 0
+    with app.app_context():
+        assert f"public key (applicationServerKey): {public_key(private)}" in created.output
+    for output in (created.output, again.output):
+        assert private not in output

@@ -160,3 +160,38 @@ def test_the_worker_screens_open_and_log_an_attempt(auth, factory, now):
         "rescue_detail": "Booked a taxi voucher for Thursday's session"})
     assert saved.status_code == 302, saved.text[:800]
     assert "Booked a taxi voucher" in auth.get(f"/recovery/{case_id}").text
+
+
+def test_a_feed_update_that_drops_a_route_in_use_retires_it_and_keeps_the_recovery_record(app, auth, factory, now):
+    """The schedule feed replaces a case's routes while a recovery case and its disposition point at them
+    (an API fuzzer found this as a 500): the update answers 200, the old routes leave the case's routes on
+    record, and the recovery records still show the route they used."""
+    from pwa.accounts.operations import create_token
+
+    case_id = instructed_case(auth, factory, risk_flags=["crisis"])
+    auth.login("olu")
+    route = route_id(auth, case_id)
+    assert auth.post(f"/api/v1/recovery-cases/{case_id}/open", open_payload(route)).status_code == 200
+    auth.login("sade")
+    assert auth.post(f"/api/v1/recovery-cases/{case_id}/disposition",
+                     disposition_payload(route, continuity_restored="no")).status_code == 201
+    case_ref = auth.get(f"/api/v1/recovery-cases/{case_id}").get_json()["case_ref"]
+    with app.app_context():
+        token = create_token("feed", ["integration"])
+        db.session.commit()
+    feed = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    update = {"case_ref": case_ref, "risk_flags": ["safeguarding", "medication", "medication", "crisis"],
+              "team": None, "contact_routes": [], "display_name": "è…"}
+    response = feed.post("/api/v1/cases", headers=bearer, json=update)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["contact_routes"] == []
+    recovery = auth.get(f"/api/v1/recovery-cases/{case_id}").get_json()
+    assert recovery["approved_contact_route"] == route
+    assert recovery["dispositions"][0]["replacement_contact_route"] == route
+    assert recovery["contact_routes"] == []  # retired: no longer offered for a new attempt
+    # The same route sent again is a route on record again; sending the update twice changes nothing.
+    again = {**update, "contact_routes": [{"channel": "sms", "value": "+1 555 0199", "approved": True}]}
+    first = feed.post("/api/v1/cases", headers=bearer, json=again).get_json()["contact_routes"]
+    assert feed.post("/api/v1/cases", headers=bearer, json=again).get_json()["contact_routes"] == first
+    assert [r["channel"] for r in first] == ["sms"]

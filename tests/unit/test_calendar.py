@@ -397,3 +397,61 @@ def test_next_opening_and_end_of_day_are_consistent(cal: BusinessCalendar, at: d
     assert cal.business_time_between(at, opening) == timedelta(0)
     assert_valid_deadline(cal, closing)
     assert cal.is_open(at) == (opening == at)
+
+
+# -- counting back: subtract_business_time, previous_closing -------------------
+
+SUBTRACT_HOURS_NY = [
+    pytest.param(ny(2025, 6, 16, 10, 30), 2, ny(2025, 6, 13, 16, 30), id="monday-back-to-friday"),
+    pytest.param(ny(2025, 6, 15, 12, 0), 1, ny(2025, 6, 13, 16, 0), id="sunday-counts-from-friday-close"),
+    pytest.param(ny(2025, 7, 7, 9, 30), 1, ny(2025, 7, 3, 16, 30), id="over-independence-day"),
+    pytest.param(ny(2025, 11, 28, 10, 0), 8, ny(2025, 11, 26, 10, 0), id="over-thanksgiving"),
+    pytest.param(ny(2025, 6, 13, 13, 0), 4, ny(2025, 6, 13, 9, 0), id="a-window-used-up-lands-on-opening"),
+    pytest.param(ny(2025, 3, 10, 10, 0), 2, ny(2025, 3, 7, 16, 0), id="over-spring-forward"),
+    pytest.param(ny(2025, 11, 3, 10, 0), 2, ny(2025, 10, 31, 16, 0), id="over-fall-back"),
+]
+
+
+@pytest.mark.parametrize(("end", "hours", "expected"), SUBTRACT_HOURS_NY)
+def test_counting_business_hours_back(end: datetime, hours: float, expected: datetime) -> None:
+    assert NEW_YORK_CAL.subtract_business_time(end, timedelta(hours=hours)) == expected.astimezone(UTC)
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    pytest.param(ny(2025, 6, 13, 17, 0), ny(2025, 6, 13, 17, 0), id="at-closing"),
+    pytest.param(ny(2025, 6, 13, 16, 59), ny(2025, 6, 12, 17, 0), id="open-means-yesterday"),
+    pytest.param(ny(2025, 6, 15, 3, 0), ny(2025, 6, 13, 17, 0), id="weekend"),
+    pytest.param(ny(2025, 12, 25, 23, 59), ny(2025, 12, 24, 17, 0), id="christmas-night"),
+    pytest.param(ny(2026, 1, 1, 0, 30), ny(2025, 12, 31, 17, 0), id="new-year"),
+])
+def test_previous_closing(at: datetime, expected: datetime) -> None:
+    assert NEW_YORK_CAL.previous_closing(at) == expected.astimezone(UTC)
+
+
+def test_counting_back_a_negative_amount_raises() -> None:
+    with pytest.raises(ValueError):
+        NEW_YORK_CAL.subtract_business_time(ny(2025, 6, 13, 12, 0), timedelta(hours=-1))
+
+
+@PROPERTY
+@given(data=st.data(), cal=calendars, amount=amounts)
+def test_subtract_business_time_inverts_add(
+    data: st.DataObject, cal: BusinessCalendar, amount: timedelta
+) -> None:
+    end = data.draw(open_instants(cal))
+    start = cal.subtract_business_time(end, amount)
+    assert start <= end
+    assert cal.is_open(start)
+    assert cal.business_time_between(start, end) == amount
+    # Adding it again returns to `end`, or to the closing just before it when `end` is an opening.
+    assert cal.business_time_between(cal.add_business_time(start, amount), end) == timedelta(0)
+
+
+@PROPERTY
+@given(cal=calendars, at=instants)
+def test_previous_closing_is_the_last_one(cal: BusinessCalendar, at: datetime) -> None:
+    closing = cal.previous_closing(at)
+    assert closing <= at
+    assert_valid_deadline(cal, closing)
+    # It is the last one: the next closing after it is still ahead of `at`.
+    assert cal.end_of_business_day(closing) > at
