@@ -69,6 +69,7 @@ def set_up(app, cases: int) -> list[int]:
     from pwa.clock import utcnow
     from pwa.extensions import db
     from pwa.intake import operations as intake
+    from pwa.recovery.queries import recovery_case_for
     from pwa.recovery.operations import open_recovery_case
 
     with app.app_context():
@@ -95,7 +96,7 @@ def set_up(app, cases: int) -> list[int]:
                 "final_classification": "access_barrier", "outcome": "confirm", "access_barrier_likelihood": "high",
                 "service_failure_contribution": "contributing", "contributing_factors": ["transport"],
                 "unresolved_dependency_count": 0, "evidence_summary": "Bus route cancelled."}, sam)
-            recovery = intake.recovery_case_for(intake.release_code(event.id, {
+            recovery = recovery_case_for(intake.release_code(event.id, {
                 "permanent_code": "NS-ACCESS", "follow_up_required": "yes", "follow_up_route": "outreach",
                 "review_date": (date.today() + timedelta(days=7)).isoformat()}, cora))
             route = next(r.id for r in recovery.case.contact_routes if r.channel == "phone_call")

@@ -14,7 +14,10 @@ from .extensions import db
 from .intake import operations as intake
 from .recovery import operations as recovery_ops
 from .recovery.models import RecoveryCase
+from .recovery.queries import recovery_case_for
 from .review import operations as review_ops
+from .review.figures import computed_values, review_figures
+from .review.restrictions import latest_review, request_restriction
 from .timekeeping import calendar, local_today, local_zone
 
 DEMO_PASSWORD = "continuity-demo"
@@ -164,7 +167,7 @@ def load_demo(seed: int = 7) -> str:
         classify(event, ago(hours_ago - 1), classification, factors=factors, contribution=contribution)
         release(event, ago(hours_ago - 80 / 60), route)
         if route == "outreach":
-            recovery_ids[n] = intake.recovery_case_for(event.release).id
+            recovery_ids[n] = recovery_case_for(event.release).id
     _recovery_states(recovery_ids, users, clock)
     # A permanent code pushed by the old schedule feed before any release: refused, E1 raised.
     try:
@@ -290,11 +293,11 @@ def _threshold_reviews(users: dict, integration, clock: DemoClock, rng: random.R
                     "permanent_code": codes[classification["final_classification"]], "follow_up_required": "yes",
                     "follow_up_route": "clinical", "review_date": (local_today(at) + timedelta(days=7)).isoformat()},
                     users["cora"])
-        return case, review_ops.latest_review(case.id)
+        return case, latest_review(case.id)
 
     def review(rv, at, risk="medium"):
         with acting_at(at):
-            figures = review_ops.computed_values(review_ops.review_figures(rv))
+            figures = computed_values(review_figures(rv))
             review_ops.complete_review(rv.id, {**figures, "continuity_risk_level": risk,
                                                "next_checkpoint_date": (local_today(at) + timedelta(days=14)).isoformat()},
                                        users["gina"])
@@ -317,7 +320,7 @@ def _threshold_reviews(users: dict, integration, clock: DemoClock, rng: random.R
     # refused with E7.
     case, _rv = case_with(0, [(back(40), refusal), (back(21), refusal), (ago(2), refusal)])
     try:
-        review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic"}, integration)
+        request_restriction(case.case_ref, {"kind": "warning", "source": "automatic"}, integration)
     except WorkflowRefused:
         pass
     # Step-up review (the warning review superseded), reviewed, awaiting the panel.
@@ -343,6 +346,6 @@ def _threshold_reviews(users: dict, integration, clock: DemoClock, rng: random.R
               "Three refusals with no barrier found; a warning with a named alternative is proportionate.")
     communicate(rv, ago(44))
     with acting_at(ago(40)):
-        review_ops.request_restriction(case.case_ref, {"kind": "warning", "source": "automatic",
-                                                       "detail": "Warning letter issued by the scheduling system"},
-                                       integration)
+        request_restriction(case.case_ref, {"kind": "warning", "source": "automatic",
+                                            "detail": "Warning letter issued by the scheduling system"},
+                            integration)

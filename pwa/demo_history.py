@@ -27,6 +27,7 @@ from .escalations.operations import acknowledge_escalation
 from .extensions import db
 from .intake import operations as intake
 from .recovery import operations as recovery_ops
+from .recovery.queries import recovery_case_for
 from .timekeeping import calendar, local_today, local_zone
 
 WEEKS = 8
@@ -153,7 +154,7 @@ def _one_miss(rng, cal, case, scheduled: datetime, progress: float, ref: str, us
             "follow_up_route": route, "review_date": (local_today(release_at) + timedelta(days=7)).isoformat()},
             users["cora"])
     if route == "outreach":
-        _recovery(rng, cal, intake.recovery_case_for(release), scheduled, release_at, progress, users, today)
+        _recovery(rng, cal, recovery_case_for(release), scheduled, release_at, progress, users, today)
 
 
 def _recovery(rng, cal, recovery, scheduled, instructed, progress, users, today: date) -> None:

@@ -1,4 +1,7 @@
-"""`flask sweep`: the periodic, idempotent deadline sweep. One instance does the work at a time."""
+"""`flask sweep`: the periodic, idempotent deadline sweep. One instance does the work at a time.
+
+Each step selects its candidates in SQL and asks the rule in governance/escalations.py (the one
+definition of each escalation and breach: condition, deadline, level, reason) whether to raise it."""
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -6,12 +9,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from .cases.models import Appointment
-from .cases.operations import pending_misses, stamp_detected_miss
+from .cases.operations import stamp_detected_miss
 from .clock import utcnow
 from .escalations.operations import raise_escalation
 from .extensions import db
-from .governance.deadlines import first_attempt_due
+from .governance import escalations
+from .governance.deadlines import FIRST_ATTEMPT_WITHIN
 from .intake.models import MissedContact
+from .intake.queries import pending_misses
 from .push.operations import queue_escalation_alerts, queue_recovery_mark_alerts
 from .recovery.models import RecoveryAttempt, RecoveryCase
 from .recovery.operations import restored
@@ -75,25 +80,24 @@ def _detect_misses(now, report: SweepReport) -> None:
 
 
 def _breach_event_opening(now, report: SweepReport) -> None:
-    """1a: a detected miss with no event record 30 minutes after detection."""
     for pending in pending_misses(now, since=now - LOOKBACK):
-        if pending.due_at >= now:
-            continue
-        appointment = pending.appointment
-        _raise(report, "BREACH_1A", appointment, f"BREACH_1A:appointments:{appointment.id}",
-               f"No missed-contact event for appointment {appointment.appointment_ref}; it was due by "
-               f"{_due(pending.due_at)}.")
+        if escalations.needs_breach_1a(due_at=pending.due_at, now=now):
+            appointment = pending.appointment
+            _raise(report, "BREACH_1A", appointment, f"BREACH_1A:appointments:{appointment.id}",
+                   escalations.breach_1a_reason(appointment_ref=appointment.appointment_ref, due=_due(pending.due_at)))
 
 
 def _breach_classification(now, report: SweepReport) -> None:
-    """1b: a queued event not classified within 2 business hours of (re-)queueing."""
     query = sa.select(MissedContact).where(MissedContact.status == "queued",
                                            MissedContact.classification_due_at < now)
     for event in db.session.scalars(query):
+        if not escalations.needs_breach_1b(status=event.status, classification_due_at=event.classification_due_at,
+                                           now=now):
+            continue
         if event.classification_breached_at is None:
             event.classification_breached_at = now
         _raise(report, "BREACH_1B", event, f"BREACH_1B:missed_contacts:{event.id}:{event.queued_at.isoformat()}",
-               f"Classification challenge was due by {_due(event.classification_due_at)}.")
+               escalations.breach_1b_reason(due=_due(event.classification_due_at)))
 
 
 def _due(at) -> str:
@@ -108,66 +112,73 @@ def _raise(report: SweepReport, rule: str, subject, key: str, reason: str) -> No
 
 
 def _recovery_not_opened(now, report: SweepReport) -> None:
-    """2a: not opened by its deadline. E4 for a high-risk case, a breach for the others."""
+    """E4 for a tier-1 or high-risk case, BREACH_2A for the others."""
     query = sa.select(RecoveryCase).where(RecoveryCase.status == "instructed", RecoveryCase.open_due_at < now)
     for recovery in db.session.scalars(query):
-        rule = "E4" if recovery.tier_one else "BREACH_2A"
+        facts = dict(status=recovery.status, open_due_at=recovery.open_due_at, now=now)
+        if escalations.needs_e4_not_opened(high_risk=recovery.high_risk, priority_tier=recovery.recovery_priority_tier,
+                                           **facts):
+            rule = "E4"
+        elif escalations.needs_breach_2a(**facts):
+            rule = "BREACH_2A"
+        else:
+            continue
         _raise(report, rule, recovery, f"{rule}:not_opened:{recovery.id}",
-               f"Recovery case not opened; it was due by {_due(recovery.open_due_at)}.")
+               escalations.recovery_not_opened_reason(due=_due(recovery.open_due_at)))
 
 
 def _recovery_without_attempt(now, report: SweepReport) -> None:
-    """E4: a tier-1 or high-risk case opened with no attempt logged within 1 hour."""
     has_attempt = sa.exists().where(RecoveryAttempt.recovery_case_id == RecoveryCase.id)
+    # Candidates only: opened longer ago than the first-attempt window, with no attempt. The rule decides.
     query = sa.select(RecoveryCase).where(RecoveryCase.status == "open", ~has_attempt,
-                                          RecoveryCase.opened_at < now - timedelta(hours=1))
+                                          RecoveryCase.opened_at < now - FIRST_ATTEMPT_WITHIN)
     for recovery in db.session.scalars(query):
-        if recovery.tier_one and first_attempt_due(recovery.opened_at) < now:
-            _raise(report, "E4", recovery, f"E4:no_attempt:{recovery.id}",
-                   "Recovery case opened more than an hour ago with no attempt logged.")
+        if escalations.needs_e4_no_attempt(high_risk=recovery.high_risk, priority_tier=recovery.recovery_priority_tier,
+                                           status=recovery.status, opened_at=recovery.opened_at, has_attempt=False,
+                                           now=now):
+            _raise(report, "E4", recovery, f"E4:no_attempt:{recovery.id}", escalations.E4_NO_ATTEMPT)
 
 
 def _disposition_overdue(now, report: SweepReport) -> None:
-    """2c: no disposition by the end of the business day (2 business hours when high-risk)."""
     query = sa.select(RecoveryCase).where(RecoveryCase.status.in_(("instructed", "open")),
                                           RecoveryCase.disposition_due_at < now)
     for recovery in db.session.scalars(query):
-        if not recovery.dispositions:
+        if escalations.needs_breach_2c(status=recovery.status, disposition_due_at=recovery.disposition_due_at,
+                                       has_disposition=bool(recovery.dispositions), now=now):
             _raise(report, "BREACH_2C", recovery, f"BREACH_2C:{recovery.id}",
-                   f"No recovery disposition; it was due by "
-                   f"{_due(recovery.disposition_due_at)}.")
+                   escalations.breach_2c_reason(due=_due(recovery.disposition_due_at)))
 
 
 def _high_risk_unresolved_at_close(now, report: SweepReport) -> None:
-    """E6: a high-risk case with no disposition restoring continuity at the close of its business day."""
     query = sa.select(RecoveryCase).where(RecoveryCase.high_risk.is_(True),
                                           RecoveryCase.instructed_at > now - LOOKBACK)
     for recovery in db.session.scalars(query):
         close = calendar().end_of_business_day(recovery.instructed_at)
-        if close <= now and not restored(recovery):
+        if close <= now and escalations.needs_e6(high_risk=recovery.high_risk, restored=restored(recovery)):
             _raise(report, "E6", recovery, f"E6:{recovery.id}:{close.date().isoformat()}",
-                   f"High-risk recovery case still unresolved at the close of business "
-                   f"({_due(close)}).")
+                   escalations.e6_reason(close=_due(close)))
 
 
 def _threshold_review_overdue(now, report: SweepReport) -> None:
-    """3a: a threshold review not completed within 1 business day of the case reaching its level."""
     query = sa.select(ThresholdReview).where(ThresholdReview.status == "awaiting_review",
                                              ThresholdReview.review_due_at < now)
     for review in db.session.scalars(query):
+        if not escalations.needs_breach_3a(status=review.status, review_due_at=review.review_due_at, now=now):
+            continue
         if review.review_breached_at is None:
             review.review_breached_at = now
         _raise(report, "BREACH_3A", review, f"BREACH_3A:threshold_reviews:{review.id}",
-               f"Threshold review ({review.level.replace('_', ' ')}) was due by {_due(review.review_due_at)}; "
-               "restrictions stay frozen.")
+               escalations.breach_3a_reason(level=review.level, due=_due(review.review_due_at)))
 
 
 def _determination_overdue(now, report: SweepReport) -> None:
-    """3b: no panel determination within 1 business day of review initiation."""
     query = sa.select(ThresholdReview).where(ThresholdReview.status.in_(("awaiting_review", "awaiting_determination")),
                                              ThresholdReview.determination_due_at < now)
     for review in db.session.scalars(query):
+        if not escalations.needs_breach_3b(status=review.status, determination_due_at=review.determination_due_at,
+                                           now=now):
+            continue
         if review.determination_breached_at is None:
             review.determination_breached_at = now
         _raise(report, "BREACH_3B", review, f"BREACH_3B:threshold_reviews:{review.id}",
-               f"Panel determination was due by {_due(review.determination_due_at)}.")
+               escalations.breach_3b_reason(due=_due(review.determination_due_at)))

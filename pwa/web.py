@@ -12,8 +12,11 @@ from werkzeug.exceptions import HTTPException
 from .clock import utcnow
 from .errors import DomainError, Forbidden, InvalidInput, WorkflowRefused
 from .extensions import db, htmx
-from .governance.vocab import ESCALATION_TITLES, FOLDERS, labelled
+from .governance import access
+from .governance.escalations import ESCALATION_TITLES
+from .governance.vocab import FOLDERS, labelled
 from .timekeeping import local_time, local_zone
+from .transaction import transaction
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("continuity.web")
@@ -30,15 +33,6 @@ NAV = [
     ("coordinator", "Decisions to communicate", "review.review_list"),
     ("admin", "Threshold policy", "review.policy"),
 ]
-# The weekly attendance governance review (after the inbox and archive, so those stay home screens).
-WEEKLY_ROLES = ("governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
-ARCHIVE_ROLES = ("attendance_supervisor", "service_supervisor", "governance_lead", "panel_chair", "manager",
-                 "duty_manager", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
-# The outcomes dashboard and the governance review pack (pwa/dashboard): managers and up, governance, audit.
-OUTCOME_ROLES = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating",
-                 "governance_lead", "admin", "auditor")
-INBOX_ROLES = ("attendance_supervisor", "service_supervisor", "manager", "duty_manager", "quality_lead",
-               "executive", "director", "chief_operating", "admin", "auditor")
 
 
 def render(template: str, status: int = 200, **context):
@@ -54,19 +48,16 @@ def render(template: str, status: int = 200, **context):
 
 
 def run_form(operation, rerender):
-    """Run one operation from a screen's form. Success: commit and return (result, None). Bad input
-    or a refused step: roll back (a refusal that raised an escalation commits it, as the API does)
-    and return (None, rerender(status, errors=..., refusal=...)), the form again with the reasons."""
+    """Run one operation from a screen's form in a transaction. Success: (result, None). Bad input or a
+    refused step (rolled back, or its escalation kept: transaction()) gives (None, rerender(status,
+    errors=..., refusal=...)), the form again with the reasons."""
     try:
-        result = operation()
+        with transaction():
+            return operation(), None
     except InvalidInput as err:
-        db.session.rollback()
         return None, rerender(err.status, errors=err.errors, refusal=None)
     except WorkflowRefused as err:
-        db.session.commit() if err.keeps_records else db.session.rollback()
         return None, rerender(err.status, errors={}, refusal=err)
-    db.session.commit()
-    return result, None
 
 
 def form_input(*list_fields: str) -> dict:
@@ -106,13 +97,14 @@ def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
     items = [(label, endpoint) for role, label, endpoint in NAV if current_user.has_role(role)]
-    if current_user.has_role(*INBOX_ROLES):
+    # After the workflows' screens, so those stay the home screens.
+    if current_user.has_role(*access.READ_ESCALATIONS):
         items.append(("Escalations", "escalations.inbox"))
-    if current_user.has_role(*ARCHIVE_ROLES):
+    if current_user.has_role(*access.READ_ARCHIVE):
         items.append(("Archive", "archive.folders"))
-    if current_user.has_role(*WEEKLY_ROLES):
+    if current_user.has_role(*access.READ_WEEKLY):
         items.append(("Weekly governance", "review.weekly"))
-    if current_user.has_role(*OUTCOME_ROLES):
+    if current_user.has_role(*access.READ_OUTCOMES):
         items.append(("Outcomes", "dashboard.outcomes"))
     return list(dict.fromkeys(items))
 

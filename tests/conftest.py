@@ -5,8 +5,7 @@ PostgreSQL when TEST_DATABASE_URL is set) and emptied after every test.
 """
 import os
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +14,11 @@ import time_machine
 from pwa import create_app
 from pwa.extensions import db
 from pwa.push.keys import generate_private_key
+from tests.support.clock import NY
 
-NY = ZoneInfo("America/New_York")
+# The workflow worlds' fixtures (w1, w2, w3, sweep).
+pytest_plugins = ("tests.support.fixtures",)
+
 PASSWORD = "correct horse battery"
 # A Tuesday morning in business hours, far from holidays: the default "now" of integration tests.
 TUESDAY_10AM = datetime(2026, 11, 17, 10, 0, tzinfo=NY)
@@ -216,26 +218,3 @@ class Factory:
 @pytest.fixture
 def factory(app):
     return Factory(app)
-
-
-def event_payload(appointment: dict, **overrides) -> dict:
-    """A valid step-1a body for `appointment` (every enumeration actively answered)."""
-    body = {**appointment, "event_type": "missed_appointment", "service_disruption_known": "no",
-            "contactability_status": "reachable", "next_checkpoint_date": (date.today() + timedelta(days=3)).isoformat()}
-    body.update(overrides)
-    return body
-
-
-def classification_payload(**overrides) -> dict:
-    body = {"final_classification": "access_barrier", "outcome": "confirm", "access_barrier_likelihood": "high",
-            "service_failure_contribution": "contributing", "contributing_factors": ["transport"],
-            "unresolved_dependency_count": 0, "evidence_summary": "Bus route cancelled; confirmed by phone."}
-    body.update(overrides)
-    return body
-
-
-def release_payload(**overrides) -> dict:
-    body = {"permanent_code": "NS-ACCESS", "follow_up_required": "yes", "follow_up_route": "outreach",
-            "review_date": (date.today() + timedelta(days=7)).isoformat()}
-    body.update(overrides)
-    return body

@@ -1,13 +1,14 @@
 """Sign-in and sign-out screens."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
 from ..security import requires
+from ..transaction import transaction
 from ..web import render
-from .operations import authenticate, end_session, start_session
+from .operations import authenticate
+from .signin import sign_in_user, sign_out_user
 
 bp = Blueprint("accounts", __name__)
 
@@ -22,20 +23,6 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def sign_in_user(user) -> None:
-    """Start a fresh server-side session (a new cookie, so no fixation) for `user`."""
-    session.clear()
-    session["sid"] = start_session(user)
-    session.permanent = False
-
-
-def sign_out_user() -> None:
-    secret = session.get("sid")
-    if secret:
-        end_session(secret)
-    session.clear()
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if request.method == "GET":
@@ -43,20 +30,20 @@ def sign_in():
             return redirect(_safe_next(request.args.get("next")))
         return render("accounts/sign_in.html", next=request.args.get("next", ""), error=None)
     username = request.form.get("username", "")[:80]
-    user = authenticate(username, request.form.get("password", "")[:1000])
+    with transaction():  # a failed attempt is recorded too
+        user = authenticate(username, request.form.get("password", "")[:1000])
+        if user is not None:
+            sign_in_user(user)
     if user is None:
-        db.session.commit()
         return render("accounts/sign_in.html", status=401, next=request.form.get("next", ""),
                       error="That username and password do not match an active account.", username=username)
-    sign_in_user(user)
-    db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/sign-out")
 def sign_out():
-    sign_out_user()
-    db.session.commit()
+    with transaction():
+        sign_out_user()
     return redirect(url_for("accounts.sign_in"))
 
 

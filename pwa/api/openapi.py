@@ -16,7 +16,8 @@ from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecision
 from ..review.schemas import (
     CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
 )
-from . import bp, schemas
+from . import schemas
+from .blueprint import bp
 
 COMPONENTS = {
     "CaseInput": CaseInput, "AppointmentInput": AppointmentInput, "AttendanceSignalInput": AttendanceSignalInput,

@@ -9,16 +9,15 @@ from ..outcomes.figures import breakdown, compute, escalations_by_level, trend
 from ..outcomes.filters import filters_from_args
 from ..outcomes.schemas import OutcomesOut
 from ..outcomes.timegrid import BUCKETS
+from ..governance import access
 from ..security import requires
 from ..timekeeping import calendar
-from . import bp
+from .blueprint import bp
 
 # API.md: "managers and up". Read as: the escalation recipients (manager, duty manager, quality lead,
 # executive, director, chief operating), the governance lead (threshold governance is theirs), and admin
 # and auditor for read-only oversight. Supervisors, coordinators, outreach workers, the panel chair and
 # integrations are not "up" from a manager; they see their own work on their own screens.
-OUTCOME_READERS = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating",
-                   "governance_lead", "admin", "auditor")
 
 
 def _choice(name: str, allowed, errors: dict, default=None):
@@ -48,7 +47,7 @@ def _filters_out(filters) -> dict:
 
 
 @bp.get("/outcomes")
-@requires(*OUTCOME_READERS)
+@requires(*access.READ_OUTCOMES)
 def outcomes():
     """The outcome figures for a period of local dates, a team and a worker, each with its definition; the
     escalations by level; and on request a breakdown by team or worker and a trend by day, week or month.
@@ -80,7 +79,7 @@ def outcomes():
 
 
 @bp.get("/outcomes.csv")
-@requires(*OUTCOME_READERS)
+@requires(*access.READ_OUTCOMES)
 def outcomes_csv():
     """One outcome table as CSV (a download): `table` = figures (default), trend (in `bucket`s, default day),
     team, worker, escalations, or records (the records behind `figure`, at most 100,000). Tables are long:

@@ -3,11 +3,11 @@ from flask import jsonify, request, session
 from flask_login import current_user
 
 from ..errors import NotFound
-from ..extensions import db
+from ..transaction import transaction
 from ..push import keys
 from ..push.operations import session_record, subscribe_device, unsubscribe_device
 from ..security import requires
-from . import bp, committed, json_body
+from .blueprint import bp, committed, json_body
 from .schemas import PushSubscriptionOut
 
 
@@ -42,9 +42,9 @@ def push_subscribe():
         401: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    subscription = subscribe_device(json_body(), user=current_user, sign_in_session=session_record(session.get("sid")),
-                                    user_agent=request.headers.get("User-Agent"))
-    return committed(PushSubscriptionOut().dump(subscription), 201)
+    return committed(lambda: PushSubscriptionOut().dump(subscribe_device(
+        json_body(), user=current_user, sign_in_session=session_record(session.get("sid")),
+        user_agent=request.headers.get("User-Agent"))), 201)
 
 
 @bp.delete("/push/subscriptions")
@@ -61,6 +61,6 @@ def push_unsubscribe():
         404: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    unsubscribe_device(json_body(), user=current_user)
-    db.session.commit()
+    with transaction():
+        unsubscribe_device(json_body(), user=current_user)
     return "", 204

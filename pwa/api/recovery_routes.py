@@ -4,14 +4,16 @@ from flask_login import current_user
 
 from ..governance.vocab import RECOVERY_STATUSES
 from ..recovery import operations as recovery
+from ..recovery.queries import visible_recovery_cases
+from ..governance import access
 from ..security import requires
-from . import bp, committed, json_body
-from .routes import choice_arg
+from .blueprint import bp, choice_arg, committed, json_body, saved
+
 from .schemas import AttemptOut, DispositionOut, RecoveryCaseDetailOut, RecoveryCaseOut
 
 
 @bp.get("/recovery-cases")
-@requires("outreach_worker", "service_supervisor")
+@requires(*access.READ_RECOVERY)
 def list_recovery_cases():
     """Recovery cases: an outreach worker's own, or all for a service supervisor; high-risk first.
     ---
@@ -23,11 +25,11 @@ def list_recovery_cases():
         422: {content: {application/json: {schema: ErrorOut}}}
     """
     status = choice_arg("status", RECOVERY_STATUSES)
-    return jsonify(items=RecoveryCaseOut(many=True).dump(recovery.visible_recovery_cases(current_user, status)))
+    return jsonify(items=RecoveryCaseOut(many=True).dump(visible_recovery_cases(current_user, status)))
 
 
 @bp.get("/recovery-cases/<int:case_id>")
-@requires("outreach_worker", "service_supervisor")
+@requires(*access.READ_RECOVERY)
 def read_recovery_case(case_id):
     """One recovery case with its attempts and dispositions (its worker or a service supervisor).
     ---
@@ -43,7 +45,7 @@ def read_recovery_case(case_id):
 
 
 @bp.post("/recovery-cases/<int:case_id>/open")
-@requires("outreach_worker")
+@requires(*access.OPEN_RECOVERY)
 def open_recovery_case(case_id):
     """Step 2a: the assigned outreach worker opens the recovery case.
     ---
@@ -57,11 +59,11 @@ def open_recovery_case(case_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(RecoveryCaseOut().dump(recovery.open_recovery_case(case_id, json_body(), current_user)))
+    return committed(lambda: RecoveryCaseOut().dump(recovery.open_recovery_case(case_id, json_body(), current_user)))
 
 
 @bp.post("/recovery-cases/<int:case_id>/attempts")
-@requires("outreach_worker")
+@requires(*access.LOG_ATTEMPT)
 def record_attempt(case_id):
     """Step 2b: one recovery attempt. With a client_id seen before, returns the stored attempt (200).
     ---
@@ -76,12 +78,11 @@ def record_attempt(case_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    attempt, created = recovery.record_attempt(case_id, json_body(), current_user)
-    return committed(AttemptOut().dump(attempt), 201 if created else 200)
+    return committed(lambda: saved(AttemptOut(), *recovery.record_attempt(case_id, json_body(), current_user)))
 
 
 @bp.post("/recovery-cases/<int:case_id>/attempts/<int:attempt_id>/exception")
-@requires("service_supervisor")
+@requires(*access.DECIDE_EXCEPTION)
 def decide_exception(case_id, attempt_id):
     """Approve or reject an attempt made on an unapproved channel under an emergency exception.
     ---
@@ -96,12 +97,11 @@ def decide_exception(case_id, attempt_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    attempt = recovery.decide_exception(case_id, attempt_id, json_body(), current_user)
-    return committed(AttemptOut().dump(attempt))
+    return committed(lambda: AttemptOut().dump(recovery.decide_exception(case_id, attempt_id, json_body(), current_user)))
 
 
 @bp.post("/recovery-cases/<int:case_id>/disposition")
-@requires("service_supervisor")
+@requires(*access.RECORD_DISPOSITION)
 def record_disposition(case_id):
     """Step 2c: the recovery disposition with one locked instruction; a later one supersedes it.
     ---
@@ -115,5 +115,4 @@ def record_disposition(case_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    disposition, created = recovery.record_disposition(case_id, json_body(), current_user)
-    return committed(DispositionOut().dump(disposition), 201 if created else 200)
+    return committed(lambda: saved(DispositionOut(), *recovery.record_disposition(case_id, json_body(), current_user)))

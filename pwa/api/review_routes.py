@@ -7,21 +7,22 @@ from flask_login import current_user
 
 from ..errors import InvalidInput
 from ..governance.vocab import REVIEW_STATUSES
+from ..governance import access
 from ..review import operations as review_ops
+from ..review.policy import create_policy_version, policy_versions
+from ..review.queries import visible_reviews
+from ..review import restrictions, weekly
 from ..security import requires
-from . import bp, committed, json_body
-from .routes import choice_arg
+from .blueprint import bp, choice_arg, committed, json_body
 from .schemas import (
     CommunicationOut, DeterminationOut, RestrictionOut, ThresholdPolicyOut, ThresholdReviewDetailOut,
     ThresholdReviewOut, WeeklyGovernanceOut,
 )
 
-REVIEW_READERS = ("governance_lead", "panel_chair", "coordinator")
-WEEKLY_READERS = ("governance_lead", "quality_lead", "executive", "director", "chief_operating", "admin", "auditor")
 
 
 @bp.get("/threshold-policies")
-@requires("admin", "governance_lead")
+@requires(*access.READ_POLICY)
 def list_threshold_policies():
     """Every version of the threshold policy, newest (current) first.
     ---
@@ -30,13 +31,15 @@ def list_threshold_policies():
       responses:
         200: {content: {application/json: {schema: {type: object, properties: {current: ThresholdPolicyOut, items: {type: array, items: ThresholdPolicyOut}}}}}}
     """
-    versions = review_ops.policy_versions()
-    return committed({"current": ThresholdPolicyOut().dump(versions[0]),
-                      "items": ThresholdPolicyOut(many=True).dump(versions)})
+    def listed():
+        versions = policy_versions()  # the first call creates version 1
+        return {"current": ThresholdPolicyOut().dump(versions[0]), "items": ThresholdPolicyOut(many=True).dump(versions)}
+
+    return committed(listed)
 
 
 @bp.post("/threshold-policies")
-@requires("admin")
+@requires(*access.CHANGE_POLICY)
 def create_threshold_policy():
     """A new version of the threshold policy (levels, rolling window, whether service-side failures count).
     Earlier versions and the reviews judged under them are never changed.
@@ -48,11 +51,11 @@ def create_threshold_policy():
         201: {content: {application/json: {schema: ThresholdPolicyOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(ThresholdPolicyOut().dump(review_ops.create_policy_version(json_body(), current_user)), 201)
+    return committed(lambda: ThresholdPolicyOut().dump(create_policy_version(json_body(), current_user)), 201)
 
 
 @bp.get("/threshold-reviews")
-@requires(*REVIEW_READERS)
+@requires(*access.READ_REVIEWS)
 def list_threshold_reviews():
     """Threshold reviews by status, nearest deadline first.
     ---
@@ -64,11 +67,11 @@ def list_threshold_reviews():
         422: {content: {application/json: {schema: ErrorOut}}}
     """
     status = choice_arg("status", REVIEW_STATUSES)
-    return jsonify(items=ThresholdReviewOut(many=True).dump(review_ops.visible_reviews(current_user, status)))
+    return jsonify(items=ThresholdReviewOut(many=True).dump(visible_reviews(current_user, status)))
 
 
 @bp.get("/threshold-reviews/<int:review_id>")
-@requires(*REVIEW_READERS)
+@requires(*access.READ_REVIEWS)
 def read_threshold_review(review_id):
     """One review with its three figures computed from the archive and the records behind each,
     its determination, communication and restrictions.
@@ -84,7 +87,7 @@ def read_threshold_review(review_id):
 
 
 @bp.post("/threshold-reviews/<int:review_id>/review")
-@requires("governance_lead")
+@requires(*access.REVIEW)
 def complete_threshold_review(review_id):
     """Step 3a: the threshold review. Each figure must equal the one computed from the archive.
     ---
@@ -98,11 +101,11 @@ def complete_threshold_review(review_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(ThresholdReviewOut().dump(review_ops.complete_review(review_id, json_body(), current_user)))
+    return committed(lambda: ThresholdReviewOut().dump(review_ops.complete_review(review_id, json_body(), current_user)))
 
 
 @bp.post("/threshold-reviews/<int:review_id>/determination")
-@requires("panel_chair")
+@requires(*access.DETERMINE)
 def panel_determination(review_id):
     """Step 3b: the panel determination. Restrictive decisions need an affirmative proportionality
     result; E8 when restrictive with unresolved dependencies.
@@ -117,11 +120,11 @@ def panel_determination(review_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(DeterminationOut().dump(review_ops.determine(review_id, json_body(), current_user)), 201)
+    return committed(lambda: DeterminationOut().dump(review_ops.determine(review_id, json_body(), current_user)), 201)
 
 
 @bp.post("/threshold-reviews/<int:review_id>/communication")
-@requires("coordinator")
+@requires(*access.COMMUNICATE)
 def decision_communication(review_id):
     """Step 3c: the person-facing decision communication (an objection goes to the weekly governance review).
     ---
@@ -135,11 +138,11 @@ def decision_communication(review_id):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(CommunicationOut().dump(review_ops.communicate(review_id, json_body(), current_user)), 201)
+    return committed(lambda: CommunicationOut().dump(review_ops.communicate(review_id, json_body(), current_user)), 201)
 
 
 @bp.post("/cases/<ref>/restrictions")
-@requires("integration", "governance_lead")
+@requires(*access.REQUEST_RESTRICTION)
 def request_restriction(ref):
     """Implement a warning, service-intensity change or closure. Refused with 409 and E7 while the
     threshold review is not complete, E9 while the decision is not communicated, and refused when
@@ -155,11 +158,11 @@ def request_restriction(ref):
         409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(RestrictionOut().dump(review_ops.request_restriction(ref, json_body(), current_user)), 201)
+    return committed(lambda: RestrictionOut().dump(restrictions.request_restriction(ref, json_body(), current_user)), 201)
 
 
 @bp.get("/governance/weekly")
-@requires(*WEEKLY_READERS)
+@requires(*access.READ_WEEKLY)
 def weekly_governance():
     """The weekly attendance governance review: objections, escalations raised and acknowledged,
     3a/3b deadline breaches and restrictions (implemented and refused) of the week containing `week`.
@@ -180,4 +183,4 @@ def weekly_governance():
             week = None
         if week is None or not 1900 <= week.year <= 2999:
             raise InvalidInput({"week": ["Give a date as YYYY-MM-DD."]})
-    return jsonify(WeeklyGovernanceOut().dump(review_ops.weekly_governance(week)))
+    return jsonify(WeeklyGovernanceOut().dump(weekly.weekly_governance(week)))

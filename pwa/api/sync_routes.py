@@ -10,15 +10,16 @@ from sync.envelope import EnvelopeError, parse_batch
 
 from ..clock import utcnow
 from ..errors import InvalidInput
-from ..extensions import db
 from ..recovery.operations import Receipt
 from ..recovery.sync_applier import ingest_batch
+from ..governance import access
 from ..security import requires
-from . import bp, json_body
+from ..transaction import retried
+from .blueprint import bp, json_body
 
 
 @bp.post("/sync")
-@requires("outreach_worker", "service_supervisor")
+@requires(*access.READ_RECOVERY)
 def sync_entries():
     """Entries saved on a device with no signal, each with its client_id (unique forever) and the device's
     recorded_at. Every entry is answered in order: `created`, `duplicate` (stored before: nothing created,
@@ -51,17 +52,9 @@ def sync_entries():
                            tolerance=timedelta(seconds=current_app.config["CLOCK_TOLERANCE_SECONDS"]))
     receipt = Receipt(received_at=received_at, clock_offset=reading.offset, device_id=batch.device_id)
     user = current_user._get_current_object()  # not the proxy: entries read the actor thousands of times
-    for tries_left in (1, 0):
-        try:
-            results = ingest_batch(batch, user, receipt)
-            db.session.commit()
-            break
-        except IntegrityError:
-            # Another request stored one of these client_ids (or superseded the same disposition) while
-            # this one ran: start again, when the stored entries answer as duplicates or conflicts.
-            db.session.rollback()
-            if not tries_left:
-                raise
+    # Another request may store one of these client_ids (or supersede the same disposition) while this one
+    # runs: the batch is run once more, when the stored entries answer as duplicates or conflicts.
+    results = retried(lambda: ingest_batch(batch, user, receipt), retry_on=IntegrityError)
     # The shape of SyncOut; the results are plain dicts already (no schema pass over 200 of them).
     return jsonify(server_time=received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                    clock_offset_seconds=reading.offset_seconds, clock_flagged=reading.flagged,

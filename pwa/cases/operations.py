@@ -1,5 +1,4 @@
 """Case and schedule feeds, attendance signals, and the misses they reveal."""
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -54,7 +53,9 @@ def _replace_routes(case: Case, routes: list[dict]) -> None:
         retired.retired_at = utcnow()
 
 
-def upsert_appointment(data, actor) -> tuple[Appointment, bool]:
+def validate_appointment(data) -> tuple[dict, Case, Appointment | None]:
+    """An appointment as the schedule sends it, checked against the case: (values, case, the stored
+    appointment or None). Writes nothing."""
     values = load(AppointmentInput(), data)
     case = db.session.scalar(sa.select(Case).filter_by(case_ref=values["case_ref"]))
     if case is None:
@@ -62,12 +63,11 @@ def upsert_appointment(data, actor) -> tuple[Appointment, bool]:
     appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=values["appointment_ref"]))
     if appointment is not None and appointment.case_id != case.id:
         raise InvalidInput({"case_ref": ["This appointment belongs to a different case."]})
-    code = values.pop("attendance_code", None)
-    if code:
-        # Checked before anything is written: a refused code leaves the schedule untouched.
-        from ..intake.operations import check_attendance_code
-        check_attendance_code(case=case, appointment=appointment, appointment_ref=values["appointment_ref"],
-                              code=code, actor=actor, source="the schedule feed")
+    return values, case, appointment
+
+
+def save_appointment(values: dict, case: Case, appointment: Appointment | None) -> tuple[Appointment, bool]:
+    """Create or update the appointment in the live schedule and stamp any miss it reveals."""
     created = appointment is None
     if created:
         appointment = Appointment(appointment_ref=values["appointment_ref"], case_id=case.id)
@@ -77,6 +77,14 @@ def upsert_appointment(data, actor) -> tuple[Appointment, bool]:
     db.session.flush()
     stamp_detected_miss(appointment, utcnow())
     return appointment, created
+
+
+def upsert_appointment(data, actor=None) -> tuple[Appointment, bool]:
+    """An appointment with no attendance code (a code is workflow 1's: intake.operations.feed_appointment)."""
+    values, case, appointment = validate_appointment(data)
+    if values.pop("attendance_code", None):
+        raise ValueError("an attendance code goes through intake.operations.feed_appointment")
+    return save_appointment(values, case, appointment)
 
 
 def get_appointment(ref: str) -> Appointment:
@@ -102,7 +110,8 @@ def record_attendance_signal(ref: str, data) -> Appointment:
     return appointment
 
 
-def _miss(appointment: Appointment, now: datetime) -> DetectedMiss | None:
+def detected_miss(appointment: Appointment, now: datetime) -> DetectedMiss | None:
+    """The miss the appointment's signals reveal by `now`, if any (none for a cancelled one)."""
     cfg = current_app.config
     if appointment.cancelled:
         return None
@@ -115,40 +124,10 @@ def _miss(appointment: Appointment, now: datetime) -> DetectedMiss | None:
 
 def stamp_detected_miss(appointment: Appointment, now: datetime) -> None:
     """Store the detection and the 1a deadline on the appointment (cleared if the signal says attended)."""
-    miss = _miss(appointment, now)
+    miss = detected_miss(appointment, now)
     if miss is None:
         appointment.miss_detected_at = appointment.detected_event_type = appointment.event_due_at = None
     elif appointment.miss_detected_at is None or appointment.detected_event_type != miss.event_type:
         appointment.miss_detected_at = miss.detected_at
         appointment.detected_event_type = miss.event_type
         appointment.event_due_at = event_open_due(miss.detected_at, current_app.config["EVENT_OPEN_MINUTES"])
-
-
-@dataclass
-class PendingMiss:
-    appointment: Appointment
-    event_type: str
-    detected_at: datetime
-    due_at: datetime
-
-    @property
-    def overdue(self) -> bool:
-        return utcnow() > self.due_at
-
-
-def pending_misses(now: datetime, since: datetime | None = None) -> list[PendingMiss]:
-    """Detected misses with no event record yet, oldest deadline first (the coordinator's today list)."""
-    from ..intake.models import MissedContact
-
-    has_event = sa.exists().where(MissedContact.appointment_id == Appointment.id)
-    query = sa.select(Appointment).where(~has_event, Appointment.cancelled.is_(False),
-                                         Appointment.scheduled_at <= now)
-    if since is not None:
-        query = query.where(Appointment.scheduled_at >= since)
-    out = []
-    for appointment in db.session.scalars(query):
-        miss = _miss(appointment, now)
-        if miss:
-            due = event_open_due(miss.detected_at, current_app.config["EVENT_OPEN_MINUTES"])
-            out.append(PendingMiss(appointment, miss.event_type, miss.detected_at, due))
-    return sorted(out, key=lambda p: p.due_at)

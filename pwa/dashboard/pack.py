@@ -26,7 +26,8 @@ from ..archive.operations import verify_chain
 from ..errors import InvalidInput
 from ..escalations.models import Escalation
 from ..extensions import db
-from ..governance.vocab import ESCALATION_TITLES, FOLDERS
+from ..governance.escalations import ESCALATION_TITLES
+from ..governance.vocab import FOLDERS
 from ..intake.models import Classification, MissedContact, Release
 from ..recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition
 from ..review.models import DecisionCommunication, PanelDetermination, ThresholdReview

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from ..accounts.models import User
-from ..archive.views import whole_number_arg
+from ..archive.queries import whole_number_arg
 from ..cases.models import Case
 from ..clock import utcnow
 from ..errors import InvalidInput
@@ -19,9 +19,10 @@ from ..extensions import db
 from ..outcomes import figures as outcome_figures
 from ..outcomes.definitions import BY_KEY, FIGURES
 from ..outcomes.filters import MAX_DAYS, OutcomeFilters, filters_from_args
+from ..governance import access
 from ..security import requires
 from ..timekeeping import calendar, local_today
-from ..web import ARCHIVE_ROLES, OUTCOME_ROLES, render
+from ..web import render
 from . import pack as pack_data
 from .model import dashboard_model, figure_model, pack_model
 
@@ -105,7 +106,7 @@ def _previous(filters: OutcomeFilters) -> OutcomeFilters:
 # --- screens -------------------------------------------------------------------------------------------
 
 @bp.get("/outcomes")
-@requires(*OUTCOME_ROLES)
+@requires(*access.READ_OUTCOMES)
 def outcomes():
     filters, bucket, errors = read_filters()
     show = request.args.get("show")
@@ -126,7 +127,7 @@ def outcomes():
 
 
 @bp.get("/outcomes/<key>")
-@requires(*OUTCOME_ROLES)
+@requires(*access.READ_OUTCOMES)
 def figure(key):
     if key not in BY_KEY:
         abort(404, description="No such outcome figure.")
@@ -136,7 +137,7 @@ def figure(key):
     more, rows = len(rows) > PER_PAGE, rows[:PER_PAGE]
     value = outcome_figures.compute(filters, key)[key]
     model = figure_model(BY_KEY[key], filters, value, rows, page, more, can_open=can_open,
-                         can_archive=current_user.has_role(*ARCHIVE_ROLES))
+                         can_archive=access.can_read_archive(current_user))
     return render("dashboard/figure.html", status=422 if errors else 200, m=model, f=BY_KEY[key],
                   filters=filters, bucket=bucket, errors=errors, choices=filter_choices(),
                   presets=presets(filters))
@@ -167,14 +168,14 @@ def _pack_context():
 
 
 @bp.get("/outcomes/pack")
-@requires(*OUTCOME_ROLES)
+@requires(*access.READ_OUTCOMES)
 def pack():
     context = _pack_context()
     return render("dashboard/pack.html", status=422 if context["errors"] else 200, **context)
 
 
 @bp.get("/outcomes/pack.pdf")
-@requires(*OUTCOME_ROLES)
+@requires(*access.READ_OUTCOMES)
 def pack_pdf():
     context = _pack_context()
     if context["errors"]:

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
-from ..governance.vocab import ESCALATION_LEVELS, ROLES
+from ..governance.escalations import ESCALATION_LEVELS
+from ..governance.vocab import ROLES
 from ..models_base import UTCDateTime, enum_check
 
 

@@ -7,7 +7,7 @@ from ..archive.operations import append_entry
 from ..clock import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
 from ..extensions import db
-from ..governance.vocab import ESCALATION_LEVELS, ESCALATION_TITLES
+from ..governance.escalations import ESCALATION_LEVELS, ESCALATION_TITLES
 from .models import Escalation
 
 log = logging.getLogger("continuity.escalations")

@@ -36,9 +36,12 @@ def disposition_due(instructed_at: datetime, high_risk: bool, calendar: Business
     return end_of_day
 
 
+FIRST_ATTEMPT_WITHIN = timedelta(hours=1)
+
+
 def first_attempt_due(opened_at: datetime) -> datetime:
-    """E4: an opened tier-1 or high-risk case needs an attempt within 1 hour of opening."""
-    return opened_at + timedelta(hours=1)
+    """E4: an opened tier-1 or high-risk case needs an attempt within 1 hour (wall clock) of opening."""
+    return opened_at + FIRST_ATTEMPT_WITHIN
 
 
 def threshold_review_due(initiated_at: datetime, calendar: BusinessCalendar, business_days: int = 1) -> datetime:

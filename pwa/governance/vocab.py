@@ -77,41 +77,7 @@ BARRIER_CLASSIFICATIONS = ("access_barrier", "service_side_failure")
 
 CONTROL_STATUSES = ("met", "breached")
 
-# Escalation rules: E1–E9 of SPEC.md and the deadline breaches the sweep raises.
-ESCALATION_LEVELS = {
-    "E1": "attendance_supervisor",
-    "E2": "manager",
-    "E3": "quality_lead",
-    "E4": "service_supervisor",
-    "E5": "duty_manager",
-    "E6": "executive",
-    "E7": "director",
-    "E8": "executive",
-    "E9": "chief_operating",
-    "BREACH_1A": "attendance_supervisor",
-    "BREACH_1B": "manager",
-    "BREACH_2A": "service_supervisor",
-    "BREACH_2C": "manager",
-    "BREACH_3A": "director",
-    "BREACH_3B": "executive",
-}
-ESCALATION_TITLES = {
-    "E1": "Permanent code attempted before release",
-    "E2": "Person refusal confirmed with unresolved dependencies",
-    "E3": "Code finalised with no follow-up route",
-    "E4": "High-priority recovery not started",
-    "E5": "Active risk with no rescue offered",
-    "E6": "High-risk case unresolved at close of day",
-    "E7": "Restriction attempted before review",
-    "E8": "Restriction proposed with unresolved dependencies",
-    "E9": "Restriction without communication evidence",
-    "BREACH_1A": "Missed-contact event not opened within 30 minutes",
-    "BREACH_1B": "Classification challenge past its deadline",
-    "BREACH_2A": "Recovery case not opened in time",
-    "BREACH_2C": "Recovery disposition past its deadline",
-    "BREACH_3A": "Threshold review past its deadline",
-    "BREACH_3B": "Panel determination past its deadline",
-}
+# Escalation rules (E1–E9 and the deadline breaches): pwa/governance/escalations.py.
 
 # Archive folders (views over the archive by step): slug -> title.
 FOLDERS = {

@@ -9,18 +9,19 @@ from flask import current_app
 import sqlalchemy as sa
 
 from ..archive.operations import append_entry
+from ..cases import operations as cases
 from ..cases.models import Appointment, Case
 from ..clock import utcnow
 from ..errors import InvalidInput, NotFound, WorkflowRefused
-from ..escalations.models import Escalation
 from ..escalations.operations import raise_escalation
 from ..extensions import db
-from ..governance import deadlines, rules
-from ..recovery.models import RecoveryCase
-from ..review.operations import check_threshold
+from ..governance import deadlines, escalations, missed_contact as rules
+from ..recovery.operations import instruct_recovery_case
+from ..review.detection import open_threshold_review_if_reached
 from ..schema_fields import load
 from ..timekeeping import calendar, local_today, local_zone
 from .models import AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release
+from .queries import open_e2_for
 from .schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
 
 
@@ -123,11 +124,10 @@ def classify_missed_contact(event_id, data, actor) -> Classification:
     append_entry(folder="attendance-control", step="1b", action=values["outcome"], record=record, actor=actor,
                  actor_role="attendance_supervisor", case_ref=event.case.case_ref)
     _archive_queue(event, event.status, actor, "attendance_supervisor")
-    if rules.needs_e2(final_classification=record.final_classification, outcome=record.outcome,
-                      unresolved_dependency_count=record.unresolved_dependency_count):
+    if escalations.needs_e2(final_classification=record.final_classification, outcome=record.outcome,
+                            unresolved_dependency_count=record.unresolved_dependency_count):
         raise_escalation("E2", subject=record, actor=actor, case_ref=event.case.case_ref,
-                         reason=f"Confirmed as person refusal with {record.unresolved_dependency_count} "
-                                "unresolved dependencies; the code is held until a manager acknowledges.")
+                         reason=escalations.e2_reason(unresolved_dependency_count=record.unresolved_dependency_count))
     return record
 
 
@@ -152,14 +152,6 @@ def add_evidence(event_id, data, actor) -> EvidenceAddition:
                  actor_role="coordinator", case_ref=event.case.case_ref)
     _archive_queue(event, "requeued", actor, "coordinator")
     return addition
-
-
-def open_e2_for(event: MissedContact) -> bool:
-    latest = event.latest_classification
-    if latest is None:
-        return False
-    return db.session.scalar(sa.select(Escalation.id).filter_by(
-        rule="E2", subject_type="classifications", subject_id=latest.id, acknowledged_at=None)) is not None
 
 
 def release_code(event_id, data, actor) -> Release:
@@ -191,7 +183,7 @@ def release_code(event_id, data, actor) -> Release:
                  actor_role="coordinator", case_ref=case_ref)
     _archive_queue(event, "released", actor, "coordinator")
     if release.follow_up_route == "outreach":
-        _instruct_recovery(event, release, now, actor)
+        instruct_recovery_case(event, release, now, actor)
     elif release.follow_up_route == "clinical":
         instruction = ClinicalFollowUp(release_id=release.id, case_id=event.case_id, instructed_at=now,
                                        review_date=release.review_date)
@@ -199,35 +191,12 @@ def release_code(event_id, data, actor) -> Release:
         db.session.flush()
         append_entry(folder="attendance-status", step="1c", action="clinical_instructed", record=instruction,
                      actor=actor, actor_role="coordinator", case_ref=case_ref)
-    if rules.needs_e3(follow_up_route=release.follow_up_route):
+    if escalations.needs_e3(follow_up_route=release.follow_up_route):
         raise_escalation("E3", subject=release, actor=actor, case_ref=case_ref,
-                         reason=f"Code {release.permanent_code} finalised with no linked follow-up route.")
+                         reason=escalations.e3_reason(permanent_code=release.permanent_code))
     # Workflow 3: a code that brings the case to a threshold level opens a review and freezes restrictions.
-    check_threshold(event.case, release, actor)
+    open_threshold_review_if_reached(event.case, release, actor)
     return release
-
-
-def _instruct_recovery(event: MissedContact, release: Release, now, actor) -> RecoveryCase:
-    case = event.case
-    cfg = current_app.config
-    recovery = RecoveryCase(
-        case_id=case.id, missed_contact_id=event.id, release_id=release.id,
-        assigned_worker_id=case.assigned_outreach_worker_id, status="instructed", high_risk=case.high_risk,
-        instructed_at=now,
-        open_due_at=deadlines.recovery_open_due(now, case.high_risk, calendar(), cfg["RECOVERY_OPEN_BUSINESS_HOURS"],
-                                                cfg["RECOVERY_OPEN_HIGH_RISK_MINUTES"]),
-        disposition_due_at=deadlines.disposition_due(now, case.high_risk, calendar(),
-                                                     cfg["DISPOSITION_HIGH_RISK_BUSINESS_HOURS"]),
-    )
-    db.session.add(recovery)
-    db.session.flush()
-    append_entry(folder="recovery-action", step="1c", action="instructed", record=recovery, actor=actor,
-                 actor_role="coordinator", case_ref=case.case_ref)
-    return recovery
-
-
-def recovery_case_for(release: Release) -> RecoveryCase | None:
-    return db.session.scalar(sa.select(RecoveryCase).filter_by(release_id=release.id))
 
 
 def apply_attendance_code(data, actor, source: str) -> AttendanceCode:
@@ -237,25 +206,36 @@ def apply_attendance_code(data, actor, source: str) -> AttendanceCode:
     appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=values["appointment_ref"]))
     if appointment is None:
         raise InvalidInput({"appointment_ref": ["No appointment with this reference in the live schedule."]})
-    return check_attendance_code(case=appointment.case, appointment=appointment,
+    return require_released_code(case=appointment.case, appointment=appointment,
                                  appointment_ref=appointment.appointment_ref, code=values["code"],
                                  actor=actor, source=source)
 
 
-def check_attendance_code(*, case: Case, appointment: Appointment | None, appointment_ref: str, code: str,
+def feed_appointment(data, actor) -> tuple[Appointment, bool]:
+    """An appointment from the schedule feed, which may carry an attendance code: the code is checked
+    (E1 when no release applied it) before anything is written, so a refused code leaves the schedule
+    untouched."""
+    values, case, appointment = cases.validate_appointment(data)
+    code = values.pop("attendance_code", None)
+    if code:
+        require_released_code(case=case, appointment=appointment, appointment_ref=values["appointment_ref"],
+                              code=code, actor=actor, source="the schedule feed")
+    return cases.save_appointment(values, case, appointment)
+
+
+def require_released_code(*, case: Case, appointment: Appointment | None, appointment_ref: str, code: str,
                           actor, source: str) -> AttendanceCode:
-    """The released code when `code` is it; otherwise WorkflowRefused, with E1 raised (and kept)
-    when no release exists. A new appointment has no release, so its case is E1's subject."""
+    """The released code when `code` is it. Otherwise refused (WorkflowRefused); when no release exists,
+    E1 is raised and kept with the refusal. A new appointment has no release, so its case is E1's subject."""
     existing = appointment and db.session.scalar(sa.select(AttendanceCode).filter_by(appointment_id=appointment.id))
     reasons = rules.attendance_code_refusals(released_code=existing.code if existing else None, code=code)
     if not reasons:
         return existing
-    if existing:
+    if not escalations.needs_e1(released_code=existing.code if existing else None):
         raise WorkflowRefused("code_mismatch", reasons)
     event = appointment and db.session.scalar(sa.select(MissedContact).filter_by(appointment_id=appointment.id))
-    state = "no event record exists" if not event else f"the event is {event.status}"
     escalation = raise_escalation(
         "E1", subject=appointment or case, actor=actor, case_ref=case.case_ref,
-        reason=f"Permanent code {code[:40]} for appointment {appointment_ref} entered from {source} "
-               f"before release ({state}); it was refused.")
+        reason=escalations.e1_reason(code=code, appointment_ref=appointment_ref, source=source,
+                                     event_status=event.status if event else None))
     raise WorkflowRefused("E1", reasons, escalation_id=escalation.id)

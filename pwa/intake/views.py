@@ -2,39 +2,36 @@
 attendance supervisor's classification queue and challenge form."""
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from ..cases.models import Appointment
-from ..cases.operations import pending_misses
 from ..clock import utcnow
-from ..errors import InvalidInput, WorkflowRefused
-from ..escalations.models import Escalation
-from ..extensions import db
-from ..governance import vocab
+from ..escalations.queries import case_escalations
+from ..governance.escalations import E2_HOLD
+from ..recovery.queries import recovery_case_for
+from ..governance import access, vocab
 from ..security import requires
 from ..web import form_input, render, run_form
 from . import operations as ops
 from .models import MissedContact
+from .queries import appointment_by_ref, events_with_status as _events, is_held, pending_misses
 
 bp = Blueprint("intake", __name__)
 LOOKBACK = timedelta(days=7)
 
 
-def _events(status: str, order):
-    return db.session.scalars(sa.select(MissedContact).filter_by(status=status).order_by(order)).all()
-
-
 @bp.get("/today")
-@requires("coordinator")
+@requires(*access.RECORD_MISSED_CONTACT)
 def today():
     now = utcnow()
+    confirmed = _events("confirmed", MissedContact.queued_at)
     return render(
         "intake/today.html",
         pending=pending_misses(now, since=now - LOOKBACK),
         returned=_events("returned", MissedContact.queued_at),
-        confirmed=_events("confirmed", MissedContact.queued_at),
+        confirmed=confirmed,
+        held={e.id for e in confirmed if is_held(e)},
+        hold_reason=E2_HOLD,
         queued=_events("queued", MissedContact.classification_due_at),
     )
 
@@ -46,10 +43,10 @@ def _submit(operation, template: str, **context):
 
 
 @bp.route("/missed-contacts/new", methods=["GET", "POST"])
-@requires("coordinator")
+@requires(*access.RECORD_MISSED_CONTACT)
 def new_event():
     ref = request.values.get("appointment_ref", "")
-    appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=ref)) if ref else None
+    appointment = appointment_by_ref(ref) if ref else None
     context = {"appointment": appointment, "vocab": vocab}
     if request.method == "GET":
         if appointment is None:
@@ -61,18 +58,16 @@ def new_event():
 
 
 @bp.get("/missed-contacts/<int:event_id>")
-@requires("coordinator", "attendance_supervisor")
+@requires(*access.READ_MISSED_CONTACTS)
 def event(event_id):
     record = ops.get_event(event_id)
-    escalations = db.session.scalars(sa.select(Escalation).where(
-        Escalation.case_ref == record.case.case_ref).order_by(Escalation.raised_at)).all()
-    return render("intake/event.html", event=record, escalations=escalations, saved=request.args.get("saved"),
-                  recovery=ops.recovery_case_for(record.release) if record.release else None,
-                  open_e2=ops.open_e2_for(record), vocab=vocab)
+    return render("intake/event.html", event=record, escalations=case_escalations(record.case.case_ref),
+                  saved=request.args.get("saved"),
+                  recovery=recovery_case_for(record.release) if record.release else None, vocab=vocab)
 
 
 @bp.route("/missed-contacts/<int:event_id>/evidence", methods=["GET", "POST"])
-@requires("coordinator")
+@requires(*access.RECORD_MISSED_CONTACT)
 def evidence(event_id):
     record = ops.get_event(event_id)
     context = {"event": record, "vocab": vocab}
@@ -84,10 +79,10 @@ def evidence(event_id):
 
 
 @bp.route("/missed-contacts/<int:event_id>/release", methods=["GET", "POST"])
-@requires("coordinator")
+@requires(*access.RECORD_MISSED_CONTACT)
 def release(event_id):
     record = ops.get_event(event_id)
-    context = {"event": record, "vocab": vocab, "open_e2": ops.open_e2_for(record)}
+    context = {"event": record, "vocab": vocab, "held": is_held(record), "hold_reason": E2_HOLD}
     if request.method == "GET":
         return render("intake/release_form.html", errors={}, form={}, **context)
     _, page = _submit(lambda: ops.release_code(event_id, form_input(), current_user),
@@ -96,15 +91,15 @@ def release(event_id):
 
 
 @bp.get("/queue")
-@requires("attendance_supervisor")
+@requires(*access.CLASSIFY)
 def queue():
-    held = [e for e in _events("confirmed", MissedContact.queued_at) if ops.open_e2_for(e)]
+    held = [e for e in _events("confirmed", MissedContact.queued_at) if is_held(e)]
     return render("intake/queue.html", queued=_events("queued", MissedContact.classification_due_at),
                   returned=_events("returned", MissedContact.queued_at), held=held)
 
 
 @bp.route("/missed-contacts/<int:event_id>/classify", methods=["GET", "POST"])
-@requires("attendance_supervisor")
+@requires(*access.CLASSIFY)
 def classify(event_id):
     record = ops.get_event(event_id)
     context = {"event": record, "vocab": vocab}
@@ -117,21 +112,14 @@ def classify(event_id):
 
 
 @bp.route("/appointments/<ref>/attendance-code", methods=["POST"])
-@requires("coordinator")
+@requires(*access.RECORD_MISSED_CONTACT)
 def attendance_code(ref):
     """The screen path for a permanent code: refused with E1 unless a release applied it."""
-    appointment = db.session.scalar(sa.select(Appointment).filter_by(appointment_ref=ref))
+    appointment = appointment_by_ref(ref)
     if appointment is None:
         abort(404)
     data = {"appointment_ref": ref, **form_input()}
-    try:
-        ops.apply_attendance_code(data, current_user, source="the attendance screen")
-    except InvalidInput as err:
-        db.session.rollback()
-        return render("intake/code_result.html", status=422, appointment=appointment, errors=err.errors,
-                      refusal=None)
-    except WorkflowRefused as err:
-        db.session.commit() if err.keeps_records else db.session.rollback()
-        return render("intake/code_result.html", status=409, appointment=appointment, errors={}, refusal=err)
-    db.session.commit()
-    return render("intake/code_result.html", appointment=appointment, errors={}, refusal=None)
+    _, page = run_form(lambda: ops.apply_attendance_code(data, current_user, source="the attendance screen"),
+                       lambda status, **reasons: render("intake/code_result.html", status=status,
+                                                        appointment=appointment, **reasons))
+    return page or render("intake/code_result.html", appointment=appointment, errors={}, refusal=None)

@@ -15,7 +15,8 @@ from ..archive.models import ArchiveEntry
 from ..cases.models import Case
 from ..clock import as_utc, utcnow
 from ..extensions import db
-from ..governance.vocab import ESCALATION_LEVELS, ROLES
+from ..governance.escalations import ESCALATION_LEVELS
+from ..governance.vocab import ROLES
 from ..timekeeping import calendar, local_zone
 from . import runner
 from .definitions import BY_KEY, FIGURES, Figure

@@ -248,7 +248,7 @@ HIGH_RISK_RULES = {"E4", "E5", "E6"}
 def queue_escalation_alerts(now: datetime) -> int:
     """Every open escalation raised in the last day alerts the subscribed users holding its level's role."""
     from ..escalations.models import Escalation
-    from ..governance.vocab import ESCALATION_TITLES
+    from ..governance.escalations import ESCALATION_TITLES
 
     queued = 0
     query = sa.select(Escalation).where(Escalation.raised_at > now - MAX_AGE, Escalation.acknowledged_at.is_(None))

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, redirect, send_from_directory, session
 from flask_login import current_user
 
 from ..errors import NotFound
-from ..extensions import db
+from ..transaction import transaction
 from ..security import requires
 from ..web import render
 from . import keys
@@ -41,9 +41,8 @@ def settings():
 @requires()
 def remove(device_id):
     try:
-        remove_device(device_id, user=current_user)
+        with transaction():
+            remove_device(device_id, user=current_user)
     except NotFound:
-        db.session.rollback()
         return _settings(status=404)
-    db.session.commit()
     return redirect(url_for("push.settings", removed=1))

@@ -64,10 +64,6 @@ class RecoveryCase(db.Model):
     def latest_disposition(self) -> "RecoveryDisposition | None":
         return self.dispositions[-1] if self.dispositions else None
 
-    @property
-    def tier_one(self) -> bool:
-        return self.high_risk or self.recovery_priority_tier == "1"
-
 
 class OfflineCapable:
     """Columns of an entry that may have been captured on a device with no signal."""

@@ -14,13 +14,14 @@ from sync.protocol import Stored, replay_conflict
 from ..accounts.models import User
 from ..archive.operations import append_entries, append_entry, canonical_json
 from ..cases.models import Appointment
+from ..cases.operations import upsert_appointment
 from ..clock import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
 from ..escalations.operations import raise_escalation
 from ..extensions import db
-from ..governance import deadlines, recovery_rules as rules
+from ..governance import access, deadlines, escalations, recovery as rules
 from ..schema_fields import load
-from ..timekeeping import local_today
+from ..timekeeping import calendar, local_today
 from .models import RecoveryAttempt, RecoveryCase, RecoveryDisposition
 from .schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
 
@@ -44,10 +45,6 @@ class Receipt:
         return device_time + self.clock_offset
 
 
-def can_see(user, recovery: RecoveryCase) -> bool:
-    return user.has_role("service_supervisor") or recovery.assigned_worker_id == user.id
-
-
 MAX_DB_ID = 2 ** 31 - 1  # ids are 32-bit integers: PostgreSQL refuses to compare a larger number (a 500)
 
 
@@ -61,22 +58,9 @@ def get_recovery_case(case_id, user) -> RecoveryCase:
     recovery = db.session.get(RecoveryCase, case_id) if _db_id(case_id) else None
     if recovery is None:
         raise NotFound("no such recovery case")
-    if not can_see(user, recovery):
+    if not access.can_see_recovery_case(user, recovery):
         raise Forbidden("this recovery case is assigned to another outreach worker")
     return recovery
-
-
-def visible_recovery_cases(user, status: str | None = None) -> list[RecoveryCase]:
-    """Supervisors see every case; an outreach worker only the cases assigned to them.
-    High-risk first, then nearest deadline."""
-    query = sa.select(RecoveryCase)
-    if not user.has_role("service_supervisor"):
-        query = query.where(RecoveryCase.assigned_worker_id == user.id)
-    if status:
-        query = query.where(RecoveryCase.status == status)
-    due = sa.case((RecoveryCase.status == "instructed", RecoveryCase.open_due_at),
-                  else_=RecoveryCase.disposition_due_at)
-    return db.session.scalars(query.order_by(RecoveryCase.high_risk.desc(), due, RecoveryCase.id)).all()
 
 
 def _archive(recovery: RecoveryCase, folder: str, step: str, action: str, record, actor, role: str,
@@ -86,11 +70,32 @@ def _archive(recovery: RecoveryCase, folder: str, step: str, action: str, record
                  device_id=receipt.device_id if receipt else None)
 
 
+def instruct_recovery_case(event, release, now: datetime, actor) -> RecoveryCase:
+    """1c's outreach instruction: the recovery case, assigned to the case's outreach worker, with its 2a
+    deadline (15 minutes when high-risk) and its 2c deadline (the end of the business day)."""
+    case = event.case
+    cfg = current_app.config
+    recovery = RecoveryCase(
+        case_id=case.id, missed_contact_id=event.id, release_id=release.id,
+        assigned_worker_id=case.assigned_outreach_worker_id, status="instructed", high_risk=case.high_risk,
+        instructed_at=now,
+        open_due_at=deadlines.recovery_open_due(now, case.high_risk, calendar(), cfg["RECOVERY_OPEN_BUSINESS_HOURS"],
+                                                cfg["RECOVERY_OPEN_HIGH_RISK_MINUTES"]),
+        disposition_due_at=deadlines.disposition_due(now, case.high_risk, calendar(),
+                                                     cfg["DISPOSITION_HIGH_RISK_BUSINESS_HOURS"]),
+    )
+    db.session.add(recovery)
+    db.session.flush()
+    append_entry(folder="recovery-action", step="1c", action="instructed", record=recovery, actor=actor,
+                 actor_role="coordinator", case_ref=case.case_ref)
+    return recovery
+
+
 def open_recovery_case(case_id, data, actor) -> RecoveryCase:
     """2a: the assigned outreach worker opens the case and starts the outreach sequence."""
     recovery = get_recovery_case(case_id, actor)
     values = load(OpenRecoveryInput(), data)
-    reasons = rules.open_refusals(status=recovery.status, is_assigned_worker=recovery.assigned_worker_id == actor.id)
+    reasons = rules.open_refusals(status=recovery.status, is_assigned_worker=access.is_assigned_worker(actor, recovery))
     if reasons:
         raise WorkflowRefused("recovery_open_order", reasons)
     route = next((r for r in recovery.case.approved_routes if r.id == values["approved_contact_route"]), None)
@@ -199,7 +204,7 @@ def prepare_attempt(recovery: RecoveryCase, data, actor, receipt: Receipt,
     (InvalidInput 422, WorkflowRefused 409) leaves the session as it was. A batch passes one `schema`
     for all its entries (making a marshmallow schema costs more than loading with it)."""
     values = load(schema or AttemptInput(), data)
-    reasons = rules.attempt_refusals(status=recovery.status, is_assigned_worker=recovery.assigned_worker_id == actor.id)
+    reasons = rules.attempt_refusals(status=recovery.status, is_assigned_worker=access.is_assigned_worker(actor, recovery))
     if reasons:
         raise WorkflowRefused("attempt_order", reasons)
     approved = {r.channel for r in recovery.case.approved_routes}
@@ -240,9 +245,9 @@ def save_attempts(new: list[NewAttempt]) -> None:
         # The case's attempts collection, if loaded, does not know the new rows yet.
         db.session.expire(recovery, ["attempts"])
     for n in new:
-        if rules.needs_e5(barrier_signal=n.record.barrier_signal, rescue_option=n.record.rescue_option):
+        if escalations.needs_e5(barrier_signal=n.record.barrier_signal, rescue_option=n.record.rescue_option):
             raise_escalation("E5", subject=n.record, actor=n.actor, case_ref=n.recovery.case.case_ref,
-                             reason="Active risk signalled on a recovery attempt and no rescue option was offered.")
+                             reason=escalations.E5_REASON)
 
 
 def _offline_columns(values: dict, receipt: Receipt) -> dict:
@@ -348,8 +353,6 @@ def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> 
 
 def _schedule_rebook(recovery: RecoveryCase, at: datetime, actor) -> Appointment:
     """The proposed new appointment goes into the live schedule (same service and modality)."""
-    from ..cases.operations import upsert_appointment
-
     missed = recovery_missed_appointment(recovery)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryDisposition)
                               .where(RecoveryDisposition.recovery_case_id == recovery.id))

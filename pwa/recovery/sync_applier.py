@@ -19,6 +19,7 @@ from ..archive.operations import append_entry, canonical_json
 from ..cases.models import Appointment, Case
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
 from ..extensions import db
+from ..governance import access
 from ..intake.models import MissedContact
 from . import operations as ops
 from .models import RecoveryCase, SyncConflict
@@ -26,10 +27,11 @@ from .schemas import AttemptInput
 
 log = logging.getLogger("continuity.access")
 
-# Who may send each kind (SPEC 2b, 2c), and what a device is told otherwise.
-KIND_ROLES = {
-    "attempt": ("outreach_worker", "Only an outreach worker can log recovery attempts."),
-    "disposition": ("service_supervisor", "Only a service supervisor can record dispositions."),
+# Who may send each kind (governance.access: SPEC 2b, 2c), what a device is told otherwise, and the
+# role the archive names.
+KIND_GUARDS = {
+    "attempt": (access.can_log_attempt, access.LOG_ATTEMPT_REFUSAL, access.LOG_ATTEMPT[0]),
+    "disposition": (access.can_record_disposition, access.RECORD_DISPOSITION_REFUSAL, access.RECORD_DISPOSITION[0]),
 }
 FOLDERS = {"attempt": ("outreach", "2b"), "disposition": ("rescue-board", "2c")}
 
@@ -79,8 +81,8 @@ class RecoveryApplier:
         return ops.entry_fingerprint(entry.kind, self._input(entry))
 
     def apply(self, entry: Entry) -> AppliedEntry:
-        role, message = KIND_ROLES[entry.kind]
-        if not self.actor.has_role(role):
+        allowed, message, role = KIND_GUARDS[entry.kind]
+        if not allowed(self.actor):
             self._log_refusal(entry, f"needs {role}")
             raise Rejected({"kind": [message]}, rule="forbidden")
         try:
@@ -126,7 +128,7 @@ class RecoveryApplier:
         folder, step = FOLDERS[entry.kind]
         sent_case = self.cases.get(entry.recovery_case_id)
         append_entry(folder=folder, step=step, action="sync_conflict", record=conflict, actor=self.actor,
-                     actor_role=KIND_ROLES[entry.kind][0], case_ref=sent_case.case.case_ref if sent_case else None,
+                     actor_role=KIND_GUARDS[entry.kind][2], case_ref=sent_case.case.case_ref if sent_case else None,
                      device_time=entry.recorded_at, device_id=self.receipt.device_id)
 
     def finish(self) -> None:

@@ -9,7 +9,7 @@ from ..accounts.models import User
 from ..cases.models import Case, ContactRoute
 from ..extensions import db
 from ..governance import vocab
-from ..governance.threshold_rules import PolicyValues
+from ..governance.threshold import PolicyValues
 from ..models_base import StepRecord, UTCDateTime, enum_check
 
 

@@ -5,23 +5,24 @@ attendance governance review."""
 import re
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from ..errors import InvalidInput
-from ..escalations.models import Escalation
-from ..extensions import db
-from ..governance import threshold_rules as rules, vocab
+from ..escalations.queries import case_escalations, raised_on
+from ..governance import access, threshold as rules, vocab
 from ..security import requires
 from ..timekeeping import local_today
-from ..web import ARCHIVE_ROLES, WEEKLY_ROLES, form_input, render, run_form
+from ..web import form_input, render, run_form
 from . import operations as ops
-from .models import PanelDetermination, ThresholdReview
+from .figures import computed_values, review_figures
+from .models import ThresholdReview
+from .policy import create_policy_version, policy_versions
+from .queries import case_reviews, reviews_of_escalations, visible_reviews
+from .restrictions import freeze_state, request_restriction
+from .weekly import weekly_governance
 
 bp = Blueprint("review", __name__)
 
-REVIEW_READERS = ("governance_lead", "panel_chair", "coordinator")
 # Whose step each open status is.
 STEP_OF = {"awaiting_review": ("3a", "governance_lead"), "awaiting_determination": ("3b", "panel_chair"),
            "awaiting_communication": ("3c", "coordinator")}
@@ -48,10 +49,10 @@ def due_of(review: ThresholdReview):
 
 
 @bp.get("/threshold-reviews")
-@requires(*REVIEW_READERS)
+@requires(*access.READ_REVIEWS)
 def review_list():
     """Each role's own step first (3a, 3b or 3c), nearest deadline first; then the others in progress."""
-    reviews = ops.visible_reviews(current_user)
+    reviews = visible_reviews(current_user)
     mine_statuses = [status for status, (_step, role) in STEP_OF.items() if current_user.has_role(role)]
     mine = [r for r in reviews if r.status in mine_statuses]
     others = [r for r in reviews if r.status in vocab.OPEN_REVIEW_STATUSES and r.status not in mine_statuses]
@@ -61,25 +62,21 @@ def review_list():
 
 
 def _record_context(review: ThresholdReview, **extra) -> dict:
-    figures = ops.review_figures(review)
+    figures = review_figures(review)
     determination = review.determination
-    e8 = None
-    if determination is not None:
-        e8 = db.session.scalar(sa.select(Escalation).filter_by(
-            rule="E8", subject_type="panel_determinations", subject_id=determination.id))
-    escalations = db.session.scalars(sa.select(Escalation).where(
-        Escalation.case_ref == review.case.case_ref).order_by(Escalation.raised_at)).all()
+    e8 = raised_on("E8", "panel_determinations", determination.id) if determination is not None else None
+    escalations = case_escalations(review.case.case_ref)
     counted = [e["final_classification"] for e in figures["threshold_event_count"]["records"]]
     barriers, total = rules.barrier_share(counted)
-    return {"review": review, "figures": figures, "computed": ops.computed_values(figures), "vocab": vocab,
-            "freeze": ops.freeze_state(review.case), "e8": e8, "escalations": escalations,
-            "barrier_share": (barriers, total), "history": ops.case_reviews(review.case_id),
-            "can_archive": current_user.has_role(*ARCHIVE_ROLES), "form": {}, "errors": {}, "refusal": None,
+    return {"review": review, "figures": figures, "computed": computed_values(figures), "vocab": vocab,
+            "freeze": freeze_state(review.case), "e8": e8, "escalations": escalations,
+            "barrier_share": (barriers, total), "history": case_reviews(review.case_id),
+            "can_archive": access.can_read_archive(current_user), "form": {}, "errors": {}, "refusal": None,
             "form_name": None, "step_names": STEP_NAMES, "saved": request.args.get("saved"), "today": local_today(), **extra}
 
 
 @bp.get("/threshold-reviews/<int:review_id>")
-@requires(*REVIEW_READERS)
+@requires(*access.READ_REVIEWS)
 def review_page(review_id):
     return render("review/review.html", **_record_context(ops.get_review(review_id)))
 
@@ -103,7 +100,7 @@ def _review_input() -> dict:
 
 
 @bp.post("/threshold-reviews/<int:review_id>/review")
-@requires("governance_lead")
+@requires(*access.REVIEW)
 def complete_review(review_id):
     ops.get_review(review_id)
     page = _submit(review_id, lambda: ops.complete_review(review_id, _review_input(), current_user), "3a")
@@ -111,7 +108,7 @@ def complete_review(review_id):
 
 
 @bp.post("/threshold-reviews/<int:review_id>/determination")
-@requires("panel_chair")
+@requires(*access.DETERMINE)
 def determine(review_id):
     ops.get_review(review_id)
     page = _submit(review_id, lambda: ops.determine(review_id, form_input(), current_user), "3b")
@@ -119,7 +116,7 @@ def determine(review_id):
 
 
 @bp.post("/threshold-reviews/<int:review_id>/communication")
-@requires("coordinator")
+@requires(*access.COMMUNICATE)
 def communicate(review_id):
     ops.get_review(review_id)
     page = _submit(review_id, lambda: ops.communicate(review_id, form_input(), current_user), "3c")
@@ -127,17 +124,17 @@ def communicate(review_id):
 
 
 @bp.post("/threshold-reviews/<int:review_id>/restrictions")
-@requires("governance_lead")
+@requires(*access.RESTRICT)
 def restrict(review_id):
     """A governance lead implements a restriction the panel decided; refused (E7/E9) while frozen."""
     review = ops.get_review(review_id)
     data = {**form_input(), "source": "manual"}
-    page = _submit(review_id, lambda: ops.request_restriction(review.case.case_ref, data, current_user), "restrict")
+    page = _submit(review_id, lambda: request_restriction(review.case.case_ref, data, current_user), "restrict")
     return page or redirect(url_for("review.review_page", review_id=review_id, saved="restriction"))
 
 
 @bp.get("/threshold-reviews/<int:review_id>/letter")
-@requires(*REVIEW_READERS)
+@requires(*access.READ_REVIEWS)
 def letter(review_id):
     """The plain-language decision letter, from the determination and the communication."""
     review = ops.get_review(review_id)
@@ -145,7 +142,7 @@ def letter(review_id):
         return render("error.html", title="No letter yet",
                       message="The letter is written from the panel determination (3b) and the decision "
                               "communication (3c): it is available once both are recorded.")
-    figures = ops.review_figures(review)
+    figures = review_figures(review)
     return render("review/letter.html", review=review, d=review.determination, c=review.communication,
                   figures=figures, plain=PLAIN_DECISIONS, today=local_today(),
                   appeal_by=review.communication.review_date)
@@ -154,26 +151,25 @@ def letter(review_id):
 # --- the threshold policy -------------------------------------------------------------------------
 
 def _policy_context(**extra) -> dict:
-    return {"versions": ops.policy_versions(), "form": {}, "errors": {}, "refusal": None,
+    return {"versions": policy_versions(), "form": {}, "errors": {}, "refusal": None,
             "saved": request.args.get("saved"), **extra}
 
 
 @bp.get("/threshold-policy")
-@requires("admin", "governance_lead")
+@requires(*access.READ_POLICY)
 def policy():
     """The current version and its history (governance leads read it; the admin changes it)."""
     return render("review/policy.html", **_policy_context())
 
 
 @bp.post("/threshold-policy")
-@requires("admin")
+@requires(*access.CHANGE_POLICY)
 def create_policy():
-    try:
-        created = ops.create_policy_version(form_input(), current_user)
-    except InvalidInput as err:
-        db.session.rollback()
-        return render("review/policy.html", status=422, **_policy_context(form=request.form, errors=err.errors))
-    db.session.commit()
+    created, page = run_form(lambda: create_policy_version(form_input(), current_user),
+                             lambda status, errors, refusal: render("review/policy.html", status=status, **_policy_context(
+                                 form=request.form, errors=errors, refusal=refusal)))
+    if page:
+        return page
     return redirect(url_for("review.policy", saved=created.version))
 
 
@@ -193,24 +189,14 @@ def _week_arg() -> tuple[date | None, dict]:
 
 
 @bp.get("/governance/weekly")
-@requires(*WEEKLY_ROLES)
+@requires(*access.READ_WEEKLY)
 def weekly():
     week, errors = _week_arg()
-    data = ops.weekly_governance(week)
-    # Each escalation's review, when its subject is a review or a determination.
-    review_of = {}
-    dets = {e.subject_id for e in data["escalations_raised"] + data["escalations_acknowledged"]
-            if e.subject_type == "panel_determinations"}
-    det_reviews = dict(db.session.execute(sa.select(PanelDetermination.id, PanelDetermination.review_id)
-                                          .where(PanelDetermination.id.in_(dets))).all()) if dets else {}
-    for e in data["escalations_raised"] + data["escalations_acknowledged"]:
-        if e.subject_type == "threshold_reviews":
-            review_of[e.id] = e.subject_id
-        elif e.subject_type == "panel_determinations":
-            review_of[e.id] = det_reviews.get(e.subject_id)
+    data = weekly_governance(week)
+    review_of = reviews_of_escalations(data["escalations_raised"] + data["escalations_acknowledged"])
     monday = data["week_start"]
     return render("review/weekly.html", status=422 if errors else 200, errors=errors, w=data, review_of=review_of,
                   previous=monday - timedelta(days=7), following=monday + timedelta(days=7),
                   this_week=monday <= local_today() < monday + timedelta(days=7),
-                  can_archive=current_user.has_role(*ARCHIVE_ROLES),
-                  can_review=current_user.has_role(*REVIEW_READERS))
+                  can_archive=access.can_read_archive(current_user),
+                  can_review=current_user.has_role(*access.READ_REVIEWS))

@@ -2,7 +2,6 @@
 and hour (weekends, holidays, both DST nights, midnight, 29 February). On a closed day or at night the live
 work sits on the last business day, still open."""
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import time_machine
 from hypothesis import HealthCheck, example, given, settings
@@ -11,8 +10,7 @@ from hypothesis import strategies as st
 from conftest import empty_database
 from pwa.demo import DEMO_PASSWORD, load_demo
 from pwa.extensions import db
-
-NY = ZoneInfo("America/New_York")
+from tests.support.clock import NY
 
 
 def local(*args, fold=0) -> datetime:
@@ -49,7 +47,7 @@ def assert_every_role_has_work(app) -> None:
     assert shows(today, cora.items("/api/v1/missed-contacts?status=returned")), "returned events on Today"
     assert shows(today, cora.items("/api/v1/missed-contacts?status=confirmed")), "events awaiting release on Today"
     with app.app_context():
-        from pwa.cases.operations import pending_misses
+        from pwa.intake.queries import pending_misses
         from pwa.clock import utcnow
         pending = pending_misses(utcnow())
         assert len(pending) >= 3 and any(p.overdue for p in pending), "detected misses still to open"

@@ -3,7 +3,6 @@ exact local times (pwa.clock.acting_at), so each record carries the deadlines th
 Workflow-3 records, whose figures only count by time, are inserted directly."""
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -13,7 +12,6 @@ from pwa.clock import acting_at
 from pwa.errors import WorkflowRefused
 from pwa.extensions import db
 
-NY = ZoneInfo("America/New_York")
 PEOPLE = {
     "cora": ("coordinator", "North"), "cody": ("coordinator", "South"),
     "sam": ("attendance_supervisor", None), "sue": ("attendance_supervisor", None),
@@ -22,10 +20,6 @@ PEOPLE = {
     "evan": ("executive", None), "gina": ("governance_lead", None), "pat": ("panel_chair", None),
 }
 SLOT = "Offered Thursday 3 Dec at 14:00 with the same counsellor"
-
-
-def ny(year, month, day, hour=0, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=NY)
 
 
 class Org:
@@ -107,7 +101,8 @@ class Org:
 
     def release(self, event_id: int, at: datetime, route: str = "outreach", code: str = "NS-ACCESS",
                 by: str = "cora") -> int | None:
-        from pwa.intake.operations import recovery_case_for, release_code
+        from pwa.intake.operations import release_code
+        from pwa.recovery.queries import recovery_case_for
 
         with acting_at(at):
             release = release_code(event_id, {
@@ -196,7 +191,7 @@ class Org:
     def review(self, case_ref: str, initiated_at: datetime, reviewed_by: str | None = None) -> int:
         from pwa.cases.models import Case
         from pwa.review.models import ThresholdReview
-        from pwa.review.operations import current_policy
+        from pwa.review.policy import current_policy
 
         case = db.session.scalar(sa.select(Case).filter_by(case_ref=case_ref))
         review = ThresholdReview(

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD, TUESDAY_10AM, classification_payload, csrf_from, event_payload, release_payload
+from conftest import PASSWORD, TUESDAY_10AM, csrf_from
 from pwa.extensions import db
 from pwa.governance.vocab import ROLES
+from tests.support.payloads import classification_payload, event_payload, release_payload
 
 MARKER = "PRIVATE-BODY-MARKER-7f3a"  # sent in every request body; must never reach a log line
 HOST = "continuity.test"
@@ -210,6 +211,7 @@ def world(app, auth, factory) -> dict:
     from pwa.archive.models import ArchiveEntry
     from pwa.errors import WorkflowRefused
     from pwa.intake import operations as ops
+    from pwa.recovery.queries import recovery_case_for
 
     for role in ROLES:
         auth.user(role, role)
@@ -222,7 +224,7 @@ def world(app, auth, factory) -> dict:
         event = ops.open_missed_contact(event_payload(released), users["coordinator"])
         ops.classify_missed_contact(event.id, classification_payload(), users["attendance_supervisor"])
         release = ops.release_code(event.id, release_payload(), users["coordinator"])
-        recovery = ops.recovery_case_for(release)
+        recovery = recovery_case_for(release)
         db.session.commit()
         ids = {"event": event.id, "recovery": recovery.id, "fresh_ref": fresh["appointment_ref"],
                "released_ref": released["appointment_ref"], "case_ref": case_ref}
@@ -241,7 +243,7 @@ def world(app, auth, factory) -> dict:
 def _threshold_review(appointments, users) -> int:
     """Two more released codes: the case reaches the warning level and a threshold review opens."""
     from pwa.intake import operations as ops
-    from pwa.review.operations import latest_review
+    from pwa.review.restrictions import latest_review
 
     for appointment in appointments:
         event = ops.open_missed_contact(event_payload(appointment), users["coordinator"])
@@ -384,6 +386,7 @@ def test_refusal_log_names_who_and_where_but_not_the_body(app, auth, factory, no
 def _recovery_for(app, factory, coordinator, supervisor, worker: str, name: str) -> tuple[int, str]:
     from pwa.accounts.models import User
     from pwa.intake import operations as ops
+    from pwa.recovery.queries import recovery_case_for
 
     case_ref = factory.case(worker=worker, ref=name)
     appointment = factory.appointment(case_ref)
@@ -391,7 +394,7 @@ def _recovery_for(app, factory, coordinator, supervisor, worker: str, name: str)
         coord, sup = db.session.get(User, coordinator), db.session.get(User, supervisor)
         event = ops.open_missed_contact(event_payload(appointment), coord)
         ops.classify_missed_contact(event.id, classification_payload(), sup)
-        recovery = ops.recovery_case_for(ops.release_code(event.id, release_payload(), coord))
+        recovery = recovery_case_for(ops.release_code(event.id, release_payload(), coord))
         db.session.commit()
         result = recovery.id
         db.session.remove()
@@ -454,6 +457,7 @@ def csrf_world(app, auth, factory) -> dict:
     """Records in every state a mutating route needs, so that a request with its token would succeed."""
     from pwa.errors import WorkflowRefused
     from pwa.intake import operations as ops
+    from pwa.recovery.queries import recovery_case_for
 
     auth.user("cora", "coordinator")
     auth.user("sam", "attendance_supervisor")
@@ -473,7 +477,7 @@ def csrf_world(app, auth, factory) -> dict:
         ops.classify_missed_contact(events["confirmed"], classification_payload(), users["sam"])
         released = ops.open_missed_contact(event_payload(appts["released"]), users["cora"])
         ops.classify_missed_contact(released.id, classification_payload(), users["sam"])
-        recovery = ops.recovery_case_for(ops.release_code(released.id, release_payload(), users["cora"])).id
+        recovery = recovery_case_for(ops.release_code(released.id, release_payload(), users["cora"])).id
         db.session.commit()
         with pytest.raises(WorkflowRefused) as refused:
             ops.apply_attendance_code({"appointment_ref": appts["e1"]["appointment_ref"], "code": "NS-ACCESS"},

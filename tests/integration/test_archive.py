@@ -2,9 +2,9 @@
 import pytest
 import sqlalchemy as sa
 
-from conftest import classification_payload, event_payload
 from pwa.archive.models import ArchiveEntry
 from pwa.extensions import db
+from tests.support.payloads import classification_payload, event_payload
 
 
 def _open_and_classify(auth, factory):

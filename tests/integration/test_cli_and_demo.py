@@ -47,7 +47,7 @@ def test_demo_loads_misses_in_every_state_of_workflow_1(app):
         assert statuses == {"queued", "returned", "confirmed", "released"}
         rules = set(db.session.scalars(sa.select(Escalation.rule)))
         assert {"E1", "E2", "E3"} <= rules
-        from pwa.cases.operations import pending_misses
+        from pwa.intake.queries import pending_misses
         from pwa.clock import utcnow
         assert len(pending_misses(utcnow())) >= 3
         # The eight weeks of history (cases C-4001...) are finished work: none of it is on today's screens,

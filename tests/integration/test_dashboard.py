@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from conftest import classification_payload, event_payload, release_payload
 from pwa.extensions import db
+from tests.support.payloads import classification_payload, event_payload, release_payload
 
 OUTCOMES = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating",
             "governance_lead", "admin", "auditor")

@@ -14,10 +14,12 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import NY, PASSWORD, classification_payload, csrf_from, event_payload, release_payload
+from conftest import PASSWORD, csrf_from
 from pwa.extensions import db
 from pwa.governance import vocab
 from pwa.governance.vocab import ROLES
+from tests.support.clock import NY
+from tests.support.payloads import classification_payload, event_payload, release_payload
 
 MISSING = object()
 HUGE = "x" * 100_000

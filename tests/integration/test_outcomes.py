@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from outcome_world import Org, ny
+from outcome_world import Org
+from tests.support.clock import ny
 from pwa.extensions import db
 from pwa.outcomes import figures
 from pwa.outcomes.definitions import FIGURES

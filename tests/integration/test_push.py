@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from conftest import PASSWORD
 from pwa.extensions import db
 from pwa.push.keys import b64url, b64url_decode, public_key
-from test_workflow2_sweep import TUESDAY, Sweep, ny
+from tests.support.clock import ny
+from tests.support.worlds import TUESDAY, Sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 import pytest
+from tests.support.payloads import event_payload
 
-from conftest import event_payload
 
 
 @pytest.fixture

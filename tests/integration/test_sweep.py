@@ -7,8 +7,9 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from conftest import NY, classification_payload, event_payload
 from pwa.extensions import db
+from tests.support.clock import NY
+from tests.support.payloads import classification_payload, event_payload
 
 
 def at(time_machine, *args):

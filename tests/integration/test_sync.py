@@ -12,16 +12,11 @@ import sqlalchemy as sa
 
 from conftest import csrf_from
 from pwa.extensions import db
-from test_workflow2_flow import attempt_payload, disposition_payload
-from test_workflow2_rules import W2, table_counts
+from tests.support.payloads import attempt_payload, disposition_payload
+from tests.support.worlds import recovery_counts
 
 SYNC = "/api/v1/sync"
 CONFLICT = {"client_id": ["This entry id was already used for a different entry."]}
-
-
-@pytest.fixture
-def w2(app, auth, factory, now):
-    return W2(app, auth, factory, now)
 
 
 def attempt(case_id, at, client_id=None, recorded_at=None, **overrides) -> dict:
@@ -92,11 +87,11 @@ def test_an_outbox_is_created_then_a_resend_is_all_duplicates_with_the_stored_id
     assert all(r["errors"] == {} and r["late"] is False and r["rule"] is None for r in first["results"])
     assert first["clock_flagged"] is False and abs(first["clock_offset_seconds"]) < 5
     assert first["server_time"].endswith("Z")
-    before = table_counts(app)
+    before = recovery_counts(app)
     again = send(w2, "olu", list(reversed(entries)))  # the response was lost; the device sends again
     assert statuses(again) == ["duplicate", "duplicate"]
     assert [r["id"] for r in again["results"]] == [r["id"] for r in reversed(first["results"])]
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     stored = w2.read(case_id).get_json()["attempts"]
     assert sorted(a["client_id"] for a in stored) == sorted(e["client_id"] for e in entries)
     assert {a["device_id"] for a in stored} == {"phone-olu"}
@@ -176,20 +171,20 @@ ENTRY_BAD = [
 @pytest.mark.parametrize(("field", "value"), ENVELOPE_BAD)
 def test_a_bad_envelope_field_is_a_422_naming_it_and_nothing_is_applied(app, w2, field, value):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     body = {"device_id": "phone-olu", "sent_at": w2.now.isoformat(), "entries": [attempt(case_id, w2.now)],
             field: value}
     response = w2.post(SYNC, body, "olu")
     assert response.status_code == 422, response.get_json()
     errors = response.get_json()["errors"]
     assert any(key == field or key.startswith(field + ".") for key in errors), errors
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize(("field", "value"), ENTRY_BAD)
 def test_a_bad_entry_field_is_a_422_with_its_path_and_no_entry_is_applied(app, w2, field, value):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     broken = attempt(case_id, w2.now)
     broken[field] = value
     response = w2.post(SYNC, {"device_id": "phone-olu", "sent_at": w2.now.isoformat(),
@@ -198,7 +193,7 @@ def test_a_bad_entry_field_is_a_422_with_its_path_and_no_entry_is_applied(app, w
     errors = response.get_json()["errors"]
     assert f"entries.2.{field}" in errors, errors
     assert all(isinstance(m, str) and m for messages in errors.values() for m in messages)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 HUGE = "x" * 200_000
@@ -217,13 +212,13 @@ HUGE = "x" * 200_000
 ])
 def test_malformed_bodies_are_refused_without_a_500_and_save_nothing(app, w2, body):
     w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     w2.as_user("olu")
     response = w2.auth.client.post(SYNC, data=body, content_type="application/json", headers=w2.auth.headers())
     assert response.status_code in (413, 422), (response.status_code, response.get_data()[:300])
     assert response.is_json and response.get_json()["errors"]
     assert HUGE[:1000] not in response.get_data(as_text=True)  # bad values are not echoed back
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_a_full_batch_of_200_is_accepted_and_201_is_refused(app, w2):

@@ -19,8 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from pwa.clock import utcnow
 from pwa.extensions import db
-from test_workflow2_flow import attempt_payload
-from test_workflow2_rules import W2
+from tests.support.payloads import attempt_payload
+from tests.support.worlds import W2
 
 OUTCOMES = ("reached", "no_answer", "declined")
 

@@ -1,8 +1,8 @@
 """Workflow 1 end to end through the JSON API: open, classify, return, evidence, release."""
 import sqlalchemy as sa
 
-from conftest import classification_payload, event_payload, release_payload
 from pwa.extensions import db
+from tests.support.payloads import classification_payload, event_payload, release_payload
 
 
 def test_an_event_goes_from_queue_to_release_and_instructs_recovery(auth, factory, now, app):

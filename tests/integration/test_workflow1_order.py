@@ -24,8 +24,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from conftest import Factory, empty_database, event_payload
+from conftest import Factory, empty_database
 from pwa.extensions import db
+from tests.support.payloads import event_payload
 
 APPOINTMENTS = 3
 CODES = ("NS-REFUSAL", "NS-ACCESS", "NS-SERVICE", "DNA")

@@ -6,155 +6,12 @@ except the escalation (and its archive entry) the refusal itself raises.
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from conftest import NY, classification_payload, event_payload, release_payload
 from pwa.extensions import db
-
-FEED = "schedule-feed"
-# Who is signed in is not workflow state.
-ACCOUNT_TABLES = {"users", "user_roles", "api_tokens", "sign_in_sessions"}
-
-
-def table_counts(app) -> dict[str, int]:
-    """Rows per workflow table (cases, schedule, workflow-1 records, escalations, archive)."""
-    with app.app_context():
-        return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in db.metadata.sorted_tables if t.name not in ACCOUNT_TABLES}
-
-
-def changes(before: dict, after: dict) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
-
-
-class W1:
-    """Workflow-1 calls as the right people, with a cookie session (one user signed in at a time)."""
-
-    def __init__(self, app, auth, factory):
-        self.app, self.auth, self.factory = app, auth, factory
-        self.signed_in = None
-        self._token = None
-        # The cast, made on first use: the coordinator, the attendance supervisor, a manager,
-        # a quality lead and an auditor.
-        self.roles = {"cora": ["coordinator"], "sam": ["attendance_supervisor"], "mona": ["manager"],
-                      "quinn": ["quality_lead"], "audrey": ["auditor"]}
-        auth.user("cora", "coordinator")  # the factory's schedule feed acts as the first user
-
-    def as_user(self, name: str, *roles: str):
-        if roles:
-            self.roles[name] = list(roles)
-        self.auth.user(name, *self.roles[name])
-        if self.signed_in != name:
-            self.auth.login(name)
-            self.signed_in = name
-        return self
-
-    def clock_jumped(self):
-        """After a jump past the idle timeout every session has ended: sign in again on next use."""
-        self.signed_in = None
-
-    def post(self, path, body, as_user):
-        self.as_user(as_user)
-        return self.auth.post(path, body)
-
-    def get(self, path, as_user="audrey"):
-        self.as_user(as_user)
-        response = self.auth.get(path)
-        assert response.status_code == 200, response.get_json()
-        return response.get_json()
-
-    # --- steps ---
-    def open(self, appointment=None, as_user="cora", **overrides):
-        appointment = appointment or self.factory.appointment()
-        return self.post("/api/v1/missed-contacts", event_payload(appointment, **overrides), as_user)
-
-    def opened(self, appointment=None, **overrides) -> dict:
-        response = self.open(appointment, **overrides)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def classify(self, event_id, as_user="sam", **overrides):
-        return self.post(f"/api/v1/missed-contacts/{event_id}/classification", classification_payload(**overrides),
-                         as_user)
-
-    def confirmed(self, event=None, **overrides) -> tuple[dict, dict]:
-        event = event or self.opened()
-        response = self.classify(event["id"], **overrides)
-        assert response.status_code == 201, response.get_json()
-        return event, response.get_json()
-
-    def evidence(self, event_id, body=None, as_user="cora"):
-        return self.post(f"/api/v1/missed-contacts/{event_id}/evidence",
-                         body or {"evidence": "Called the bus company: route 12 cancelled that morning."}, as_user)
-
-    def release(self, event_id, as_user="cora", **overrides):
-        return self.post(f"/api/v1/missed-contacts/{event_id}/release", release_payload(**overrides), as_user)
-
-    def acknowledge(self, escalation_id, note, as_user="mona"):
-        return self.post(f"/api/v1/escalations/{escalation_id}/acknowledge", {"note": note}, as_user)
-
-    def event(self, event_id, as_user="sam") -> dict:
-        return self.get(f"/api/v1/missed-contacts/{event_id}", as_user)
-
-    # --- integrations ---
-    def token(self) -> str:
-        if self._token is None:
-            from pwa.accounts.operations import create_token
-
-            with self.app.app_context():
-                self._token = create_token(FEED, ["integration"])
-                db.session.commit()
-        return self._token
-
-    def bearer_post(self, path, body):
-        client = self.app.test_client()  # no cookie: the token alone authenticates
-        return client.post(path, json=body, headers={"Authorization": f"Bearer {self.token()}"})
-
-    # --- database ---
-    def escalations(self, rule=None) -> list[dict]:
-        from pwa.escalations.models import Escalation
-
-        with self.app.app_context():
-            query = sa.select(Escalation).order_by(Escalation.id)
-            if rule:
-                query = query.filter_by(rule=rule)
-            return [{"id": e.id, "rule": e.rule, "level": e.level, "subject_type": e.subject_type,
-                     "subject_id": e.subject_id, "case_ref": e.case_ref, "reason": e.reason,
-                     "acknowledged_at": e.acknowledged_at, "note": e.note}
-                    for e in db.session.scalars(query)]
-
-    def rows(self, model, **filters) -> list:
-        with self.app.app_context():
-            rows = db.session.scalars(sa.select(model).filter_by(**filters)).all()
-            db.session.expunge_all()
-            return rows
-
-    def folder(self, folder: str) -> list[dict]:
-        return self.get(f"/api/v1/archive/{folder}?per_page=500", "audrey")["items"]
-
-
-@pytest.fixture
-def w1(app, auth, factory, now):
-    return W1(app, auth, factory)
-
-
-def assert_422(response, field):
-    assert response.status_code == 422, (response.status_code, response.get_json())
-    errors = response.get_json()["errors"]
-    # A bad list item is keyed by its position under the field ("contributing_factors.0").
-    keys = [k for k in errors if k == field or k.startswith(field + ".")]
-    assert keys, errors
-    assert all(isinstance(m, str) and m for k in keys for m in errors[k])
-    return errors
-
-
-def assert_409(response, rule):
-    assert response.status_code == 409, (response.status_code, response.get_json())
-    body = response.get_json()
-    assert body["rule"] == rule, body
-    assert body["reasons"] and all(isinstance(r, str) and r for r in body["reasons"])
-    return body
-
+from tests.support.clock import NY
+from tests.support.http import assert_409, assert_422
+from tests.support.payloads import classification_payload, event_payload, release_payload
+from tests.support.worlds import changes, workflow_counts
 
 # ============================== 1a: open the missed-contact event ===============================
 
@@ -179,11 +36,11 @@ def test_the_reviewer_is_the_signed_in_user_never_the_input(w1):
 
 def test_a_scheduled_at_that_differs_from_the_live_schedule_is_refused_naming_both_times(w1, app):
     appointment = w1.factory.appointment(scheduled_at=datetime(2026, 11, 17, 9, 30, tzinfo=NY))
-    before = table_counts(app)
+    before = workflow_counts(app)
     errors = assert_422(w1.open(appointment, scheduled_at="2026-11-17T09:00:00-05:00"), "scheduled_at")
     [message] = errors["scheduled_at"]
     assert "09:00" in message and "09:30" in message
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_the_same_instant_in_another_offset_matches_the_live_schedule(w1):
@@ -223,18 +80,18 @@ def test_1a_field_rules(w1, app, overrides, field):
     body = event_payload(appointment, **{k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         del body[key]
-    before = table_counts(app)
+    before = workflow_counts(app)
     assert_422(w1.post("/api/v1/missed-contacts", body, "cora"), field)
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_opening_the_same_appointment_twice_is_refused(w1, app):
     appointment = w1.factory.appointment()
     w1.opened(appointment)
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.open(appointment, event_type="failed_arrival"), "event_open")
     assert any("already exists" in r for r in body["reasons"])
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_an_appointment_of_another_case_is_refused(w1):
@@ -329,9 +186,9 @@ def test_1b_field_rules(w1, app, disruption, overrides, field):
     body = classification_payload(**{k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         del body[key]
-    before = table_counts(app)
+    before = workflow_counts(app)
     assert_422(w1.post(f"/api/v1/missed-contacts/{event['id']}/classification", body, "sam"), field)
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
     assert w1.event(event["id"])["status"] == "queued"
 
 
@@ -356,19 +213,19 @@ def test_only_a_queued_event_can_be_classified(w1, app, state):
     event, _ = w1.confirmed(outcome="return_for_evidence" if state == "returned" else "confirm")
     if state == "released":
         assert w1.release(event["id"]).status_code == 201
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.classify(event["id"]), "classification_order")
     assert any(state in r for r in body["reasons"])
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_the_coordinator_who_opened_an_event_cannot_classify_it_even_as_attendance_supervisor(w1, app):
     w1.as_user("dual", "coordinator", "attendance_supervisor")
     event = w1.opened(as_user="dual")
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.classify(event["id"], as_user="dual"), "classification_order")
     assert any("opened the event" in r for r in body["reasons"])
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
     # Another supervisor may.
     assert w1.classify(event["id"], as_user="sam").status_code == 201
 
@@ -433,10 +290,10 @@ def test_evidence_is_refused_unless_the_event_was_returned(w1, app, state):
         w1.confirmed(event)
     if state == "released":
         assert w1.release(event["id"]).status_code == 201
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.evidence(event["id"]), "evidence_order")
     assert state in body["reasons"][0]
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_empty_evidence_is_refused(w1):
@@ -452,7 +309,7 @@ def test_the_permanent_code_must_match_the_classification(w1, app, classificatio
     expected = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS",
                 "service_side_failure": "NS-SERVICE"}[classification]
     event, _ = w1.confirmed(final_classification=classification)
-    before = table_counts(app)
+    before = workflow_counts(app)
     response = w1.release(event["id"], permanent_code=code)
     if code == expected:
         assert response.status_code == 201, response.get_json()
@@ -460,7 +317,7 @@ def test_the_permanent_code_must_match_the_classification(w1, app, classificatio
     else:
         errors = assert_422(response, "permanent_code")
         assert expected in errors["permanent_code"][0]
-        assert changes(before, table_counts(app)) == {}
+        assert changes(before, workflow_counts(app)) == {}
         assert w1.event(event["id"])["status"] == "confirmed"
 
 
@@ -484,9 +341,9 @@ def test_1c_field_rules(w1, app, overrides, field):
     body = release_payload(**{k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         del body[key]
-    before = table_counts(app)
+    before = workflow_counts(app)
     assert_422(w1.post(f"/api/v1/missed-contacts/{event['id']}/release", body, "cora"), field)
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_a_review_date_of_today_is_accepted(w1):
@@ -502,10 +359,10 @@ def test_release_is_refused_before_a_confirmed_classification_or_twice(w1, app, 
     if state == "released":
         w1.confirmed(event)
         assert w1.release(event["id"]).status_code == 201
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.release(event["id"]), "release_order")
     assert any(("already" if state == "released" else state) in r for r in body["reasons"])
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_only_a_coordinator_releases(w1):
@@ -580,10 +437,10 @@ def test_e2_holds_the_release_until_a_manager_acknowledges_with_a_note(w1, app):
     assert "2 unresolved" in e2["reason"]
     assert w1.event(event["id"])["classifications"][0]["escalation_status"] == "E2"
 
-    before = table_counts(app)
+    before = workflow_counts(app)
     body = assert_409(w1.release(event["id"], permanent_code="NS-REFUSAL"), "release_order")
     assert any("manager must acknowledge" in r for r in body["reasons"])
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
     # Not a manager: 403 (an escalation recipient of another level, and a coordinator).
     assert w1.acknowledge(e2["id"], "I checked", as_user="quinn").status_code == 403
@@ -634,7 +491,7 @@ def _assert_e1_refused(response, w1, app, before, expected_subject_type):
     [e1] = [e for e in w1.escalations("E1") if e["id"] == body["escalation_id"]]
     assert e1["level"] == "attendance_supervisor"
     assert e1["subject_type"] == expected_subject_type
-    assert changes(before, table_counts(app)) == {"escalations": 1, "archive_entries": 1}
+    assert changes(before, workflow_counts(app)) == {"escalations": 1, "archive_entries": 1}
     return e1
 
 
@@ -648,7 +505,7 @@ def test_a_coordinator_code_before_release_is_refused_with_e1(w1, app, stage):
         if stage in ("returned", "confirmed"):
             w1.confirmed(event, outcome="return_for_evidence" if stage == "returned" else "confirm")
     w1.as_user("cora")
-    before = table_counts(app)
+    before = workflow_counts(app)
     response = w1.post("/api/v1/attendance-codes",
                        {"appointment_ref": appointment["appointment_ref"], "code": "NS-ACCESS"}, "cora")
     e1 = _assert_e1_refused(response, w1, app, before, "appointments")
@@ -665,7 +522,7 @@ def test_an_integration_code_before_release_is_refused_with_e1(w1, app):
 
     appointment = w1.factory.appointment()
     w1.token()
-    before = table_counts(app)
+    before = workflow_counts(app)
     response = w1.bearer_post("/api/v1/attendance-codes",
                               {"appointment_ref": appointment["appointment_ref"], "code": "NS-REFUSAL"})
     e1 = _assert_e1_refused(response, w1, app, before, "appointments")
@@ -674,10 +531,10 @@ def test_an_integration_code_before_release_is_refused_with_e1(w1, app):
 
 
 def test_a_code_for_an_unknown_appointment_is_bad_input_not_an_escalation(w1, app):
-    before = table_counts(app)
+    before = workflow_counts(app)
     assert_422(w1.post("/api/v1/attendance-codes", {"appointment_ref": "A-NOPE", "code": "NS-ACCESS"}, "cora"),
                "appointment_ref")
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
 
 def test_an_attendance_supervisor_cannot_set_a_code(w1):
@@ -700,7 +557,7 @@ def test_a_schedule_feed_carrying_a_code_for_a_new_appointment_is_refused_and_cr
 
     case_ref = w1.factory.case()
     w1.token()
-    before = table_counts(app)
+    before = workflow_counts(app)
     new = {"appointment_ref": "A-FEED-1", "case_ref": case_ref, "scheduled_at": "2026-11-17T09:00:00-05:00"}
     response = w1.bearer_post("/api/v1/appointments", _feed_body(new, attendance_code="NS-REFUSAL"))
     e1 = _assert_e1_refused(response, w1, app, before, "cases")
@@ -714,7 +571,7 @@ def test_a_schedule_feed_carrying_a_code_for_an_unreleased_appointment_changes_n
     appointment = w1.factory.appointment(scheduled_at=datetime(2026, 11, 17, 9, 0, tzinfo=NY))
     w1.opened(appointment)
     w1.token()
-    before = table_counts(app)
+    before = workflow_counts(app)
     response = w1.bearer_post("/api/v1/appointments", _feed_body(
         appointment, scheduled_at="2026-11-17T09:30:00-05:00", service="Group", attendance_code="NS-ACCESS"))
     _assert_e1_refused(response, w1, app, before, "appointments")
@@ -731,7 +588,7 @@ def test_a_released_code_resent_by_the_feed_or_the_api_is_accepted_and_a_differe
     assert w1.release(event["id"]).status_code == 201
     w1.token()
 
-    before = table_counts(app)
+    before = workflow_counts(app)
     feed = w1.bearer_post("/api/v1/appointments", _feed_body(appointment, attendance_code="NS-ACCESS"))
     assert feed.status_code == 200, feed.get_json()
     api = w1.bearer_post("/api/v1/attendance-codes",
@@ -739,14 +596,14 @@ def test_a_released_code_resent_by_the_feed_or_the_api_is_accepted_and_a_differe
     assert api.status_code == 200, api.get_json()
     assert api.get_json()["code"] == "NS-ACCESS"
     assert api.get_json()["appointment_ref"] == appointment["appointment_ref"]
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
 
     different = w1.bearer_post("/api/v1/attendance-codes",
                                {"appointment_ref": appointment["appointment_ref"], "code": "NS-REFUSAL"})
     assert "NS-ACCESS" in assert_409(different, "code_mismatch")["reasons"][0]
     feed_different = w1.bearer_post("/api/v1/appointments", _feed_body(appointment, attendance_code="NS-SERVICE"))
     assert_409(feed_different, "code_mismatch")
-    assert changes(before, table_counts(app)) == {}
+    assert changes(before, workflow_counts(app)) == {}
     assert [c.code for c in w1.rows(AttendanceCode)] == ["NS-ACCESS"]
 
 

@@ -5,55 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import classification_payload, event_payload, release_payload
 from pwa.extensions import db
-
-
-def instructed_case(auth, factory, risk_flags=(), modality="in_person", routes=None) -> int:
-    """A recovery case in status `instructed`, assigned to olu, made through workflow 1."""
-    auth.user("cora", "coordinator")
-    auth.user("sam", "attendance_supervisor")
-    auth.user("olu", "outreach_worker")
-    auth.user("sade", "service_supervisor")
-    case_ref = factory.case(risk_flags=risk_flags, worker="olu", routes=routes)
-    appointment = factory.appointment(case_ref, modality=modality)
-    auth.login("cora")
-    event = auth.post("/api/v1/missed-contacts", event_payload(appointment)).get_json()
-    auth.login("sam")
-    auth.post(f"/api/v1/missed-contacts/{event['id']}/classification", classification_payload())
-    auth.login("cora")
-    return auth.post(f"/api/v1/missed-contacts/{event['id']}/release", release_payload()).get_json()["recovery_case_id"]
-
-
-def route_id(auth, case_id, channel="phone_call") -> int:
-    case = auth.get(f"/api/v1/recovery-cases/{case_id}").get_json()
-    return next(r["id"] for r in case["contact_routes"] if r["channel"] == channel)
-
-
-def open_payload(route: int, **overrides) -> dict:
-    from datetime import date
-    body = {"recovery_priority_tier": "1", "approved_contact_route": route, "immediate_welfare_concern": "no",
-            "service_impact_score": 3, "next_checkpoint_date": (date.today() + timedelta(days=2)).isoformat()}
-    body.update(overrides)
-    return body
-
-
-def attempt_payload(at, **overrides) -> dict:
-    body = {"attempt_at": at.isoformat(), "channel": "phone_call", "outcome": "no_answer", "barrier_signal": "none",
-            "rescue_option": "alternate_slot", "rescue_detail": "Offered Thursday 19 Nov at 14:00 with the same counsellor",
-            "client_id": str(uuid.uuid4())}
-    body.update(overrides)
-    return body
-
-
-def disposition_payload(route: int, evidence=(), **overrides) -> dict:
-    from datetime import date
-    body = {"continuity_restored": "yes", "continuity_evidence": list(evidence), "replacement_contact_route": route,
-            "unresolved_barrier_count": 0, "locked_instruction": "alternate_modality",
-            "instruction_detail": "Move to video sessions for two weeks",
-            "review_date": (date.today() + timedelta(days=7)).isoformat(), "client_id": str(uuid.uuid4())}
-    body.update(overrides)
-    return body
+from tests.support.payloads import attempt_payload, disposition_payload, open_payload
+from tests.support.worlds import instructed_case, route_id
 
 
 def test_a_worker_opens_logs_three_attempts_and_the_supervisor_disposes(auth, factory, now, time_machine):

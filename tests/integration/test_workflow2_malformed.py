@@ -12,8 +12,8 @@ import uuid
 import pytest
 
 from conftest import csrf_from
-from test_workflow2_flow import attempt_payload, disposition_payload, open_payload
-from test_workflow2_rules import UNAPPROVED_EMAIL, W2, table_counts
+from tests.support.payloads import attempt_payload, disposition_payload, open_payload
+from tests.support.worlds import UNAPPROVED_EMAIL, W2, recovery_counts
 
 MISSING = object()
 HUGE = "x" * 100_000
@@ -133,22 +133,17 @@ FIELDS = [
 ]
 
 
-@pytest.fixture
-def w2(app, auth, factory, now):
-    return W2(app, auth, factory, now)
-
-
 @pytest.mark.parametrize(("endpoint", "field", "values"),
                          [pytest.param(*row, id=f"{row[0]}-{row[1]}") for row in FIELDS])
 def test_every_bad_value_of_a_field_is_a_422_naming_it(w2, app, endpoint, field, values):
     target = TARGETS[endpoint](w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     problems = []
     for value in values:
         response = target.send(with_value(target.body, field, value))
         if not names(response, field):
             problems.append((short(value), response.status_code, response.get_json()))
-    assert table_counts(app) == before, "a refused request saved something"
+    assert recovery_counts(app) == before, "a refused request saved something"
     assert not problems, problems
     # The same body with a good value goes through: the refusals were about this field.
     response = target.send(dict(target.body))
@@ -158,11 +153,11 @@ def test_every_bad_value_of_a_field_is_a_422_naming_it(w2, app, endpoint, field,
 @pytest.mark.parametrize("endpoint", TARGETS)
 def test_an_unknown_field_is_named_and_refused(w2, app, endpoint):
     target = TARGETS[endpoint](w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     for field in ("reviewer_id", "validation_timestamp", "escalation_status", "x" * 200, "__proto__"):
         response = target.send({**target.body, field: 1})
         assert names(response, field), (field[:20], response.get_json())
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 RAW_BODIES = [
@@ -183,23 +178,23 @@ RAW_BODIES = [
 @pytest.mark.parametrize("endpoint", TARGETS)
 def test_a_body_that_is_not_a_json_object_is_a_422(w2, app, endpoint):
     target = TARGETS[endpoint](w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     problems = []
     for param in RAW_BODIES:
         data, content_type = param.values
         response = target.send_raw(data, content_type)
         if response.status_code != 422 or "_schema" not in (response.get_json() or {}).get("errors", {}):
             problems.append((param.id, response.status_code, response.get_data(as_text=True)[:200]))
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert not problems, problems
 
 
 def test_a_body_over_the_size_limit_is_refused_without_a_500(w2, app):
     target = attempt_target(w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     response = target.send_raw(json.dumps({**target.body, "rescue_detail": "x" * 2_000_000}).encode())
     assert response.status_code == 413
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize("bad_id", ["99999999999999999999999", "9223372036854775808", "2147483648"])
@@ -338,14 +333,14 @@ FORM_GARBAGE = [
 @pytest.mark.parametrize(("screen", "data", "fields"), FORM_GARBAGE)
 def test_a_screen_form_with_garbage_shows_each_error_next_to_its_field(w2, app, screen, data, fields):
     form = SCREENS[screen](w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     response = form.post(data)
     assert response.status_code == 422, response.status_code
     html = response.get_data(as_text=True)
     assert "Not saved" in html
     missing = [field for field in fields if not error_next_to(html, field)]
     assert not missing, missing
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize("screen", SCREENS)
@@ -353,8 +348,8 @@ def test_a_screen_form_with_garbage_shows_each_error_next_to_its_field(w2, app, 
                                     {"reviewer_id": "1"}])
 def test_tampered_hidden_fields_are_refused_without_a_500(w2, app, screen, hidden):
     form = SCREENS[screen](w2)
-    before = table_counts(app)
+    before = recovery_counts(app)
     response = form.post(hidden)
     assert response.status_code == 422
     assert "Not saved" in response.get_data(as_text=True)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before

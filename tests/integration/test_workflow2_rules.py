@@ -9,150 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import classification_payload, event_payload, release_payload
 from pwa.extensions import db
-from test_workflow2_flow import attempt_payload, disposition_payload, instructed_case, open_payload, route_id
-
-# Tables a workflow-2 step may write (a refused step must leave every one unchanged).
-W2_TABLES = ("recovery_cases", "recovery_attempts", "recovery_dispositions", "appointments", "escalations",
-             "archive_entries")
-UNAPPROVED_EMAIL = [
-    {"channel": "phone_call", "value": "+1 555 0100", "approved": True, "preferred": True},
-    {"channel": "sms", "value": "+1 555 0100", "approved": True},
-    {"channel": "email", "value": "person@example.org", "approved": False},
-]
-
-
-def table_counts(app) -> dict[str, int]:
-    with app.app_context():
-        return {name: db.session.scalar(sa.text(f"SELECT count(*) FROM {name}")) for name in W2_TABLES}
-
-
-def recovery_row(app, case_id) -> dict:
-    with app.app_context():
-        row = db.session.execute(sa.text("SELECT * FROM recovery_cases WHERE id = :id"), {"id": case_id})
-        return dict(row.mappings().one())
-
-
-class W2:
-    """Workflow-2 calls as the right people (cookie sessions, one user signed in at a time)."""
-
-    def __init__(self, app, auth, factory, now):
-        self.app, self.auth, self.factory, self.now = app, auth, factory, now
-        self.signed_in = None
-        self.routes: dict[int, dict[str, int]] = {}
-        for name, role in {"cora": "coordinator", "sam": "attendance_supervisor", "olu": "outreach_worker",
-                           "ola": "outreach_worker", "sade": "service_supervisor", "dana": "duty_manager",
-                           "audrey": "auditor"}.items():
-            auth.user(name, role)
-
-    def as_user(self, name: str):
-        if self.signed_in != name:
-            self.auth.login(name)
-            self.signed_in = name
-        return self
-
-    def post(self, path, body, as_user):
-        self.as_user(as_user)
-        return self.auth.post(path, body)
-
-    def get(self, path, as_user):
-        self.as_user(as_user)
-        return self.auth.get(path)
-
-    # --- setting up ---
-    def case(self, risk_flags=(), modality="in_person", routes=None, worker="olu") -> int:
-        """A recovery case in status `instructed` for `worker`. Workflow 1 runs through its real operations
-        (as in `instructed_case`, without the HTTP round trips: workflow 1 is not under test here)."""
-        from pwa.accounts.models import User
-        from pwa.intake import operations as intake
-
-        case_ref = self.factory.case(risk_flags=risk_flags, worker=worker, routes=routes)
-        appointment = self.factory.appointment(case_ref, modality=modality)
-        with self.app.app_context():
-            cora, sam = (db.session.scalar(sa.select(User).filter_by(username=name)) for name in ("cora", "sam"))
-            event = intake.open_missed_contact(event_payload(appointment), cora)
-            intake.classify_missed_contact(event.id, classification_payload(), sam)
-            recovery = intake.recovery_case_for(intake.release_code(event.id, release_payload(), cora))
-            case_id = recovery.id
-            self.routes[case_id] = {r.channel: r.id for r in recovery.case.contact_routes}
-            db.session.commit()
-            db.session.remove()
-        return case_id
-
-    def route(self, case_id, channel="phone_call") -> int:
-        return self.routes[case_id][channel]
-
-    def opened_case(self, tier="1", **kwargs) -> int:
-        case_id = self.case(**kwargs)
-        response = self.open(case_id, recovery_priority_tier=tier)
-        assert response.status_code == 200, response.get_json()
-        return case_id
-
-    # --- steps ---
-    def read(self, case_id, as_user="olu"):
-        return self.get(f"/api/v1/recovery-cases/{case_id}", as_user)
-
-    def open(self, case_id, as_user="olu", **overrides):
-        return self.post(f"/api/v1/recovery-cases/{case_id}/open", open_payload(self.route(case_id), **overrides),
-                         as_user)
-
-    def attempt(self, case_id, as_user="olu", at=None, body=None, **overrides):
-        body = body or attempt_payload(at or self.now, **overrides)
-        return self.post(f"/api/v1/recovery-cases/{case_id}/attempts", body, as_user)
-
-    def attempted(self, case_id, **overrides) -> dict:
-        response = self.attempt(case_id, **overrides)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def dispose(self, case_id, as_user="sade", evidence=(), route=None, body=None, **overrides):
-        body = body or disposition_payload(route or self.route(case_id), evidence=evidence, **overrides)
-        return self.post(f"/api/v1/recovery-cases/{case_id}/disposition", body, as_user)
-
-    def decide(self, case_id, attempt_id, decision, as_user="sade"):
-        return self.post(f"/api/v1/recovery-cases/{case_id}/attempts/{attempt_id}/exception",
-                         {"decision": decision}, as_user)
-
-    # --- reading back ---
-    def escalations(self, rule=None) -> list[dict]:
-        from pwa.escalations.models import Escalation
-
-        with self.app.app_context():
-            query = sa.select(Escalation).order_by(Escalation.id)
-            if rule:
-                query = query.filter_by(rule=rule)
-            return [{"id": e.id, "rule": e.rule, "level": e.level, "subject_type": e.subject_type,
-                     "subject_id": e.subject_id} for e in db.session.scalars(query)]
-
-    def folder(self, folder, case_ref=None) -> list[dict]:
-        response = self.get(f"/api/v1/archive/{folder}?per_page=500" + (f"&case_ref={case_ref}" if case_ref else ""),
-                            "audrey")
-        assert response.status_code == 200, response.get_json()
-        return response.get_json()["items"]
-
-
-@pytest.fixture
-def w2(app, auth, factory, now):
-    return W2(app, auth, factory, now)
-
-
-def assert_422(response, field):
-    assert response.status_code == 422, (response.status_code, response.get_json())
-    errors = response.get_json()["errors"]
-    keys = [k for k in errors if k == field or k.startswith(field + ".")]
-    assert keys, errors
-    assert all(isinstance(m, str) and m for k in keys for m in errors[k])
-    return errors
-
-
-def assert_409(response, rule):
-    assert response.status_code == 409, (response.status_code, response.get_json())
-    body = response.get_json()
-    assert body["rule"] == rule, body
-    assert body["reasons"] and all(isinstance(r, str) and r for r in body["reasons"])
-    return body
-
+from tests.support.http import assert_409, assert_422
+from tests.support.payloads import attempt_payload, disposition_payload, open_payload
+from tests.support.worlds import UNAPPROVED_EMAIL, instructed_case, recovery_counts, recovery_row, route_id
 
 # === 2a: open the recovery case ================================================================
 
@@ -160,10 +20,10 @@ def assert_409(response, rule):
                                             ("safeguarding", "3")])
 def test_a_high_risk_case_opened_below_tier_1_is_refused(w2, app, flag, tier):
     case_id = w2.case(risk_flags=[flag])
-    before = table_counts(app)
+    before = recovery_counts(app)
     errors = assert_422(w2.open(case_id, recovery_priority_tier=tier), "recovery_priority_tier")
     assert "tier must be 1" in errors["recovery_priority_tier"][0]
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert recovery_row(app, case_id)["status"] == "instructed"
     assert w2.open(case_id, recovery_priority_tier="1").status_code == 200
 
@@ -202,9 +62,9 @@ def test_open_validations(w2, app, now, overrides, field):
         overrides["approved_contact_route"] = _other_case_route(w2, case_id)
     if overrides.get("next_checkpoint_date") == "yesterday":
         overrides["next_checkpoint_date"] = (now.date() - timedelta(days=1)).isoformat()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_422(w2.open(case_id, **overrides), field)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert recovery_row(app, case_id)["opened_at"] is None
 
 
@@ -219,10 +79,10 @@ def test_opening_sets_the_reviewer_and_deadline_status_from_the_server(w2, auth,
 def test_opening_twice_is_refused(w2, app):
     case_id = w2.case()
     assert w2.open(case_id).status_code == 200
-    before = table_counts(app)
+    before = recovery_counts(app)
     body = assert_409(w2.open(case_id, recovery_priority_tier="2"), "recovery_open_order")
     assert any("open" in r for r in body["reasons"])
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert recovery_row(app, case_id)["recovery_priority_tier"] == "1"
 
 
@@ -239,13 +99,13 @@ def test_opening_late_is_saved_as_breached(w2, time_machine, now):
 
 def test_another_outreach_worker_cannot_open_log_or_read_the_case(w2, app):
     case_id = w2.case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert w2.open(case_id, as_user="ola").status_code == 403
     assert w2.read(case_id, as_user="ola").status_code == 403
     assert w2.open(case_id, as_user="olu").status_code == 200
     assert w2.attempt(case_id, as_user="ola").status_code == 403
     assert w2.read(case_id, as_user="ola").status_code == 403
-    after = table_counts(app)
+    after = recovery_counts(app)
     assert after["recovery_attempts"] == before["recovery_attempts"]
 
 
@@ -293,10 +153,10 @@ def test_only_the_outreach_worker_opens_and_logs_and_only_the_supervisor_dispose
     assert w2.open(case_id).status_code == 200
     assert w2.attempt(case_id, as_user="sade").status_code == 403
     attempt = w2.attempted(case_id, outcome="reached")
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert w2.dispose(case_id, as_user="olu", evidence=[attempt["id"]]).status_code == 403
     assert w2.decide(case_id, attempt["id"], "approved", as_user="olu").status_code == 403
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert w2.dispose(case_id, evidence=[attempt["id"]]).status_code == 201
 
 
@@ -310,9 +170,9 @@ def test_a_missing_case_is_404(w2):
 
 def test_an_attempt_before_the_case_is_opened_is_refused(w2, app):
     case_id = w2.case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_409(w2.attempt(case_id), "attempt_order")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize(("offset", "status"), [
@@ -325,12 +185,12 @@ def test_an_attempt_before_the_case_is_opened_is_refused(w2, app):
 ])
 def test_attempt_time_must_be_after_opening_and_not_in_the_future(w2, app, now, offset, status):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     response = w2.attempt(case_id, at=now + offset)
     assert response.status_code == status, response.get_json()
     if status == 422:
         assert_422(response, "attempt_at")
-        assert table_counts(app) == before
+        assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize(("overrides", "modality", "field"), [
@@ -359,9 +219,9 @@ def test_attempt_time_must_be_after_opening_and_not_in_the_future(w2, app, now, 
 ])
 def test_attempt_validations(w2, app, overrides, modality, field):
     case_id = w2.opened_case(modality=modality, routes=UNAPPROVED_EMAIL)
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_422(w2.attempt(case_id, **overrides), field)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize(("modality", "option", "detail"), [
@@ -388,9 +248,9 @@ def test_an_emergency_exception_is_pending_until_a_supervisor_approves_it(w2, ap
     decided = w2.decide(case_id, saved["id"], "approved")
     assert decided.status_code == 200, decided.get_json()
     assert decided.get_json()["exception_status"] == "approved"
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_409(w2.decide(case_id, saved["id"], "rejected"), "exception_order")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     detail = w2.read(case_id, "sade").get_json()
     assert detail["attempts"][0]["exception_status"] == "approved"
 
@@ -406,9 +266,9 @@ def test_an_attempt_on_an_approved_channel_has_no_exception_to_decide(w2, app):
     case_id = w2.opened_case()
     saved = w2.attempted(case_id, emergency_exception_reason="Not needed")
     assert saved["exception_status"] is None and saved["emergency_exception_reason"] is None
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_409(w2.decide(case_id, saved["id"], "approved"), "exception_order")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_an_exception_decision_names_its_field_and_its_attempt(w2):
@@ -446,12 +306,12 @@ def test_a_replay_returns_the_stored_attempt_and_a_different_body_is_a_conflict(
     body = attempt_payload(now, outcome="reached")
     first = w2.attempt(case_id, body=body)
     assert first.status_code == 201
-    before = table_counts(app)
+    before = recovery_counts(app)
     again = w2.attempt(case_id, body=dict(body))
     assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
     conflict = w2.attempt(case_id, body={**body, "outcome": "declined"})
     assert_409(conflict, "conflict")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     assert w2.read(case_id).get_json()["attempts"][0]["outcome"] == "reached"
 
 
@@ -460,11 +320,11 @@ def test_a_replayed_disposition_returns_the_stored_one(w2, app):
     body = disposition_payload(w2.route(case_id), continuity_restored="no", locked_instruction="welfare_escalation")
     first = w2.dispose(case_id, body=body)
     assert first.status_code == 201
-    before = table_counts(app)
+    before = recovery_counts(app)
     again = w2.dispose(case_id, body=dict(body))
     assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
     assert_409(w2.dispose(case_id, body={**body, "unresolved_barrier_count": 3}), "conflict")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_an_attempt_after_the_disposition_is_stored_late_and_archived_as_late(w2, time_machine, now):
@@ -484,9 +344,9 @@ def test_an_attempt_after_the_disposition_is_stored_late_and_archived_as_late(w2
 
 def test_a_disposition_before_the_case_is_opened_is_refused(w2, app):
     case_id = w2.case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_409(w2.dispose(case_id, continuity_restored="no"), "disposition_order")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize(("restored", "with_evidence", "status"), [
@@ -496,12 +356,12 @@ def test_a_disposition_before_the_case_is_opened_is_refused(w2, app):
 def test_evidence_is_required_when_continuity_is_restored(w2, app, restored, with_evidence, status):
     case_id = w2.opened_case()
     attempt = w2.attempted(case_id, outcome="reached")
-    before = table_counts(app)
+    before = recovery_counts(app)
     response = w2.dispose(case_id, evidence=[attempt["id"]] if with_evidence else [], continuity_restored=restored)
     assert response.status_code == status, response.get_json()
     if status == 422:
         assert_422(response, "continuity_evidence")
-        assert table_counts(app) == before
+        assert recovery_counts(app) == before
     else:
         assert response.get_json()["continuity_evidence"] == ([attempt["id"]] if with_evidence else [])
 
@@ -511,11 +371,11 @@ def test_evidence_must_be_attempts_of_this_case(w2, app):
     other = w2.opened_case()
     foreign = w2.attempted(other, outcome="reached")
     own = w2.attempted(case_id, outcome="reached")
-    before = table_counts(app)
+    before = recovery_counts(app)
     errors = assert_422(w2.dispose(case_id, evidence=[own["id"], foreign["id"]]), "continuity_evidence")
     assert str(foreign["id"]) in errors["continuity_evidence"][0]
     assert_422(w2.dispose(case_id, evidence=[10 ** 9]), "continuity_evidence")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_a_rebook_is_the_evidence_and_goes_into_the_live_schedule(w2, app, now):
@@ -548,9 +408,9 @@ def test_a_rebook_needs_a_future_time(w2, app, now, rebook_at, field):
     overrides = {"continuity_restored": "no", "locked_instruction": "rebook"}
     if rebook_at is not None:
         overrides["rebook_at"] = (now + rebook_at).isoformat()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_422(w2.dispose(case_id, **overrides), field)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize("which", ["failed", "other-case", "missing"])
@@ -559,11 +419,11 @@ def test_the_replacement_route_must_be_a_viable_route_of_this_case(w2, app, whic
     w2.attempted(case_id, channel="sms", outcome="wrong_route")
     route = {"failed": lambda: w2.route(case_id, "sms"), "other-case": lambda: w2.route(w2.case()),
              "missing": lambda: 987654}[which]()
-    before = table_counts(app)
+    before = recovery_counts(app)
     errors = assert_422(w2.dispose(case_id, route=route, continuity_restored="no"), "replacement_contact_route")
     if which == "failed":
         assert "failed" in errors["replacement_contact_route"][0]
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
     # The route that did not fail is viable.
     assert w2.dispose(case_id, route=w2.route(case_id, "phone_call"), continuity_restored="no").status_code == 201
 
@@ -577,14 +437,14 @@ def test_a_route_that_was_only_unanswered_is_still_viable(w2):
 @pytest.mark.parametrize("owner", [None, "", "nobody", "sade"])
 def test_continued_outreach_needs_an_outreach_worker_as_owner(w2, app, owner):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     overrides = {"continuity_restored": "no", "locked_instruction": "continued_outreach"}
     if owner is not None:
         overrides["instruction_detail"] = owner
     else:
         overrides["instruction_detail"] = None
     assert_422(w2.dispose(case_id, **overrides), "instruction_detail")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_continued_outreach_reassigns_the_case_and_keeps_it_open(w2):
@@ -602,18 +462,18 @@ def test_continued_outreach_reassigns_the_case_and_keeps_it_open(w2):
 
 def test_the_review_date_cannot_be_in_the_past(w2, app, now):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_422(w2.dispose(case_id, continuity_restored="no",
                           review_date=(now.date() - timedelta(days=1)).isoformat()), "review_date")
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 @pytest.mark.parametrize("field", ["reviewer_id", "supersedes_id", "owner_id", "control_status"])
 def test_server_fields_are_never_taken_from_a_disposition(w2, app, field):
     case_id = w2.opened_case()
-    before = table_counts(app)
+    before = recovery_counts(app)
     assert_422(w2.dispose(case_id, continuity_restored="no", **{field: 1}), field)
-    assert table_counts(app) == before
+    assert recovery_counts(app) == before
 
 
 def test_a_disposition_is_stamped_with_the_supervisor_and_its_deadline(w2, auth):

@@ -1,58 +1,11 @@
 """`flask sweep` and workflow 2 with time travel: E4, BREACH_2A, BREACH_2C and E6, each raised once,
 on business time (17:00, weekends, Thanksgiving), and the archive chain intact afterwards."""
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from test_workflow2_rules import W2, recovery_row
-
-NY = ZoneInfo("America/New_York")
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NY)
-
-
-TUESDAY = ny(2026, 11, 17, 10, 0)
-
-
-class Sweep(W2):
-    def __init__(self, app, auth, factory, time_machine):
-        super().__init__(app, auth, factory, now=None)
-        self.time_machine = time_machine
-        self.runner = app.test_cli_runner()
-
-    def at(self, moment: datetime) -> "Sweep":
-        """Travel to `moment` (the clock stands still there); sign in again when next needed."""
-        self.time_machine.move_to(moment, tick=False)
-        self.now = moment
-        self.signed_in = None
-        return self
-
-    def run(self) -> str:
-        result = self.runner.invoke(args=["sweep"])
-        assert result.exit_code == 0, (result.output, result.exception)
-        assert "sweep done" in result.output
-        return result.output
-
-    def raised(self, rule=None, case_id=None) -> list[dict]:
-        rows = self.escalations(rule)
-        if case_id is not None:
-            rows = [e for e in rows if (e["subject_type"], e["subject_id"]) == ("recovery_cases", case_id)]
-        return rows
-
-    def verify_archive(self):
-        result = self.runner.invoke(args=["audit", "verify"])
-        assert result.exit_code == 0, result.output
-        assert "archive intact" in result.output
-
-
-@pytest.fixture
-def sweep(app, auth, factory, time_machine):
-    machine = Sweep(app, auth, factory, time_machine)
-    machine.at(TUESDAY)
-    return machine
+from tests.support.clock import ny
+from tests.support.worlds import TUESDAY, recovery_row
 
 
 # --- 2a: not opened in time ----------------------------------------------------------------------

@@ -6,8 +6,8 @@ import json
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from test_workflow3_rules import W3, review_body, table_counts  # noqa: F401
 import pytest
+from tests.support.worlds import W3, review_counts
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_a_policy_change_does_not_rewrite_past_reviews(w3):
 def test_policy_validation(w3, app, body, field):
     full = {"warning_count": 3, "step_up_count": 4, "closure_count": 5, "window_days": 60,
             "count_service_side_failures": False, **body}
-    before = table_counts(app)
+    before = review_counts(app)
     response = w3.post("/api/v1/threshold-policies", full, "ada")
     assert response.status_code == 422 and field in response.get_json()["errors"], response.get_json()
-    assert table_counts(app) == before
+    assert review_counts(app) == before

@@ -3,9 +3,8 @@ unknown fields, huge strings, bad JSON and bad query parameters get a 422 naming
 500, and nothing is saved."""
 import pytest
 
-from test_workflow3_rules import (
-    W3, communication_body, determination_body, table_counts,
-)
+from tests.support.payloads import communication_body, determination_body
+from tests.support.worlds import W3, review_counts
 
 HUGE = "x" * 5000
 
@@ -73,7 +72,7 @@ def test_every_field_of_every_endpoint(world, app, name):
         w3.through(review, "3a" if name == "determination" else "3b")
     body = valid_bodies(w3, review)[name]
     path = path_for(name, case_ref, review)
-    before = table_counts(app)
+    before = review_counts(app)
     failures = []
     for label, payload, field in cases(name, body):
         response = w3.post(path, payload, WHO[name])
@@ -86,7 +85,7 @@ def test_every_field_of_every_endpoint(world, app, name):
         if response.status_code != 422 or not response.get_json().get("errors"):
             failures.append(f"raw {raw!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
-    assert table_counts(app) == before
+    assert review_counts(app) == before
 
 
 def test_bad_ids_refs_and_query_parameters(world):

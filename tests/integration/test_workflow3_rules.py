@@ -2,205 +2,12 @@
 through the JSON API: every validation and escalation, and no sequence of calls that implements a
 restriction without a completed review, an affirmative result and a recorded communication."""
 import itertools
-from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from conftest import classification_payload, event_payload, release_payload
 from pwa.extensions import db
-
-CLASSIFY = {
-    "person_refusal": dict(final_classification="person_refusal", service_failure_contribution="none",
-                           contributing_factors=["health"], access_barrier_likelihood="low"),
-    "access_barrier": dict(final_classification="access_barrier", service_failure_contribution="contributing",
-                           contributing_factors=["transport"]),
-    "service_side_failure": dict(final_classification="service_side_failure", service_failure_contribution="primary",
-                                 contributing_factors=["scheduling"]),
-}
-CODES = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS", "service_side_failure": "NS-SERVICE"}
-W3_TABLES = ("threshold_reviews", "panel_determinations", "decision_communications", "restrictions", "escalations",
-             "archive_entries", "threshold_policies")
-
-
-def table_counts(app) -> dict[str, int]:
-    with app.app_context():
-        return {name: db.session.scalar(sa.text(f"SELECT count(*) FROM {name}")) for name in W3_TABLES}
-
-
-def future(days=7) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
-
-
-def review_body(figures: dict, **overrides) -> dict:
-    body = {name: figures[name]["value"] for name in
-            ("threshold_event_count", "prior_recovery_completion_rate", "service_side_disruption_count")}
-    body.update(continuity_risk_level="medium", next_checkpoint_date=future(14))
-    body.update(overrides)
-    return body
-
-
-def determination_body(**overrides) -> dict:
-    body = {"panel_decision": "warning", "barrier_remediation_status": "completed",
-            "proportionality_result": "affirmative",
-            "proportionality_rationale": "Three refusals in 60 days with every barrier tested and resolved.",
-            "unresolved_dependency_count": 0}
-    body.update(overrides)
-    return body
-
-
-def communication_body(**overrides) -> dict:
-    body = {"decision_explained": "direct_contact",
-            "alternative_pathway_offered": "Evening group on Thursdays at 18:00 with the same counsellor",
-            "appeal_route_provided": "Write to the governance panel within 14 days, or call 555 0199 to appeal",
-            "objection_raised": "no", "review_date": future(30)}
-    body.update(overrides)
-    return body
-
-
-class W3:
-    """Workflow-3 calls as the right people (one user signed in at a time)."""
-
-    PEOPLE = {"cora": "coordinator", "sam": "attendance_supervisor", "gina": "governance_lead", "pat": "panel_chair",
-              "ian": "integration", "evan": "executive", "ada": "admin", "olu": "outreach_worker",
-              "sade": "service_supervisor"}
-
-    def __init__(self, app, auth, factory):
-        self.app, self.auth, self.factory = app, auth, factory
-        self.signed_in = None
-        for name, role in self.PEOPLE.items():
-            auth.user(name, role)
-
-    def as_user(self, name):
-        if self.signed_in != name:
-            self.auth.login(name)
-            self.signed_in = name
-        return self
-
-    def post(self, path, body, as_user):
-        self.as_user(as_user)
-        return self.auth.post(path, body)
-
-    def get(self, path, as_user="gina"):
-        self.as_user(as_user)
-        return self.auth.get(path)
-
-    def user(self, name):
-        from pwa.accounts.models import User
-        return db.session.scalar(sa.select(User).filter_by(username=name))
-
-    # --- setting up (workflow 1 through its operations; it is not under test here) ---
-    def released(self, case_ref, classification="person_refusal", days_ago=1, route="clinical", dispose=None):
-        """One released code for `case_ref`, its appointment `days_ago` days back. With dispose=n, the recovery
-        case (route outreach) is opened and disposed with n unresolved barriers."""
-        from pwa.clock import utcnow
-        from pwa.intake import operations as intake
-
-        at = (utcnow() - timedelta(days=days_ago)).replace(second=0, microsecond=0)
-        appt = self.factory.appointment(case_ref, scheduled_at=at)
-        with self.app.app_context():
-            cora, sam = self.user("cora"), self.user("sam")
-            event = intake.open_missed_contact(event_payload(appt), cora)
-            intake.classify_missed_contact(event.id, classification_payload(**CLASSIFY[classification]), sam)
-            release = intake.release_code(event.id, release_payload(
-                permanent_code=CODES[classification], follow_up_route=route), cora)
-            recovery_id = None
-            if route == "outreach":
-                recovery_id = intake.recovery_case_for(release).id
-                if dispose is not None:
-                    self._dispose(recovery_id, dispose)
-            db.session.commit()
-            event_id = event.id
-            db.session.remove()
-        return event_id, recovery_id
-
-    def _dispose(self, recovery_id, barriers):
-        from pwa.recovery import operations as rec
-        from pwa.recovery.models import RecoveryCase
-
-        recovery = db.session.get(RecoveryCase, recovery_id)
-        worker = self.user("olu")
-        recovery.assigned_worker_id = worker.id
-        route = recovery.case.approved_routes[0].id
-        rec.open_recovery_case(recovery_id, {"recovery_priority_tier": "1", "approved_contact_route": route,
-                                             "immediate_welfare_concern": "no", "service_impact_score": 2,
-                                             "next_checkpoint_date": future(2)}, worker)
-        rec.record_disposition(recovery_id, {"continuity_restored": "no", "continuity_evidence": [],
-                                             "replacement_contact_route": route, "unresolved_barrier_count": barriers,
-                                             "locked_instruction": "welfare_escalation", "review_date": future(7)},
-                               self.user("sade"))
-
-    def case_at_level(self, classifications=("person_refusal",) * 3, **kwargs) -> tuple[str, int]:
-        """A case whose released codes (one a day, most recent last) reach a level: (case_ref, review id)."""
-        case_ref = self.factory.case(worker="olu")
-        for n, classification in enumerate(classifications):
-            self.released(case_ref, classification, days_ago=len(classifications) - n, **kwargs)
-        return case_ref, self.review_id(case_ref)
-
-    def review_id(self, case_ref):
-        rows = self.get("/api/v1/threshold-reviews").get_json()["items"]
-        ids = [r["id"] for r in rows if r["case_ref"] == case_ref and r["status"] != "superseded"]
-        return max(ids) if ids else None
-
-    # --- steps ---
-    def read(self, review_id, as_user="gina"):
-        return self.get(f"/api/v1/threshold-reviews/{review_id}", as_user)
-
-    def figures(self, review_id):
-        return self.read(review_id).get_json()["figures"]
-
-    def review(self, review_id, as_user="gina", **overrides):
-        return self.post(f"/api/v1/threshold-reviews/{review_id}/review",
-                         review_body(self.figures(review_id), **overrides), as_user)
-
-    def determine(self, review_id, as_user="pat", **overrides):
-        return self.post(f"/api/v1/threshold-reviews/{review_id}/determination", determination_body(**overrides),
-                         as_user)
-
-    def communicate(self, review_id, as_user="cora", **overrides):
-        return self.post(f"/api/v1/threshold-reviews/{review_id}/communication", communication_body(**overrides),
-                         as_user)
-
-    def restrict(self, case_ref, kind="warning", source="automatic", as_user="ian"):
-        return self.post(f"/api/v1/cases/{case_ref}/restrictions", {"kind": kind, "source": source}, as_user)
-
-    def through(self, review_id, upto="3c", **determination):
-        assert self.review(review_id).status_code == 200
-        if upto == "3a":
-            return
-        response = self.determine(review_id, **determination)
-        assert response.status_code == 201, response.get_json()
-        if upto == "3b":
-            return
-        response = self.communicate(review_id)
-        assert response.status_code == 201, response.get_json()
-
-    def escalations(self, rule=None) -> list:
-        from pwa.escalations.models import Escalation
-        with self.app.app_context():
-            query = sa.select(Escalation).order_by(Escalation.id)
-            if rule:
-                query = query.filter_by(rule=rule)
-            rows = [{"rule": e.rule, "level": e.level, "subject_type": e.subject_type, "subject_id": e.subject_id,
-                     "reason": e.reason, "id": e.id} for e in db.session.scalars(query)]
-            db.session.remove()
-        return rows
-
-    def folder(self, folder) -> list:
-        from pwa.archive.models import ArchiveEntry
-        with self.app.app_context():
-            rows = [(e.step, e.action, e.entity) for e in
-                    db.session.scalars(sa.select(ArchiveEntry).filter_by(folder=folder).order_by(ArchiveEntry.seq))]
-            db.session.remove()
-        return rows
-
-
-@pytest.fixture
-def w3(app, auth, factory, now):
-    return W3(app, auth, factory)
-
-
-# --- detection ---------------------------------------------------------------------------------------
+from tests.support.worlds import review_counts
 
 def test_the_third_released_code_in_60_days_opens_a_warning_review_due_in_one_business_day(w3):
     case_ref = w3.factory.case()
@@ -250,12 +57,12 @@ def test_service_side_failures_do_not_count_by_default(w3):
                                           ("service_side_disruption_count", 1)])
 def test_3a_refuses_a_figure_that_differs_from_the_archive_saying_both(w3, app, field, wrong):
     _case, review = w3.case_at_level()
-    before = table_counts(app)
+    before = review_counts(app)
     response = w3.review(review, **{field: wrong})
     assert response.status_code == 422
     message = response.get_json()["errors"][field][0]
     assert "you entered" in message and "the records give" in message
-    assert table_counts(app) == before
+    assert review_counts(app) == before
 
 
 def test_3a_refuses_a_past_checkpoint_and_accepts_the_archive_figures(w3):
@@ -390,11 +197,11 @@ def test_3b_determination_past_its_deadline_is_breached(w3, time_machine):
 def test_3c_validations(w3, app, overrides, field):
     _case, review = w3.case_at_level()
     w3.through(review, "3b")
-    before = table_counts(app)
+    before = review_counts(app)
     response = w3.communicate(review, **overrides)
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"]
-    assert table_counts(app) == before
+    assert review_counts(app) == before
 
 
 def test_3c_closure_needs_no_alternative_pathway_and_a_safe_message_goes_by_an_approved_route(w3, app):
@@ -443,7 +250,7 @@ def test_a_restriction_with_no_review_at_all_is_refused_with_e7(w3, app):
     assert body["rule"] == "E7" and body["escalation_id"]
     [e7] = w3.escalations("E7")
     assert e7["level"] == "director" and e7["subject_type"] == "cases"
-    assert table_counts(app)["restrictions"] == 0
+    assert review_counts(app)["restrictions"] == 0
 
 
 @pytest.mark.parametrize("upto, rule", [(None, "E7"), ("3a", "E7"), ("3b", "E9")])
@@ -458,7 +265,7 @@ def test_restrictions_are_frozen_until_3a_3b_and_3c(w3, app, upto, rule):
     raised = w3.escalations(rule)
     assert len(raised) == 2 and all(e["subject_type"] == "threshold_reviews" for e in raised)
     assert {"director": "E7", "chief_operating": "E9"}[raised[0]["level"]] == rule
-    assert table_counts(app)["restrictions"] == 0
+    assert review_counts(app)["restrictions"] == 0
     assert ("3", "restriction_refused", "restriction_attempts") in w3.folder("threshold-governance")
 
 
@@ -523,4 +330,4 @@ def test_no_sequence_implements_a_restriction_without_review_affirmative_result_
     status = _apply(w3, case_ref, review, "restrict")
     authorised = (accepted[:1] == ["review"] and "determine_restrictive" in accepted and "communicate" in accepted)
     assert status == (201 if authorised else 409), (sequence, accepted, status)
-    assert table_counts(app)["restrictions"] == (1 if authorised else 0)
+    assert review_counts(app)["restrictions"] == (1 if authorised else 0)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from conftest import csrf_from
 from pwa.extensions import db
-from test_workflow3_rules import W3, communication_body, determination_body, future  # noqa: F401
+from tests.support.payloads import communication_body, determination_body, future
+from tests.support.worlds import W3
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """`flask sweep` and workflow 3 with time travel: BREACH_3A (director) when 3a is not done within 1
 business day, BREACH_3B (executive) when 3b is not; each raised once, over a weekend on business time."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from test_workflow3_rules import W3
-
-NY = ZoneInfo("America/New_York")
+from tests.support.clock import NY
+from tests.support.worlds import W3
 
 
 @pytest.fixture

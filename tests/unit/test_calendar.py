@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -12,25 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pwa.governance.calendar import BusinessCalendar, calendar_from_config
+from tests.support.clock import NY, UTC, ny, utc
 
-UTC = timezone.utc
-NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 
 NEW_YORK_CAL = BusinessCalendar()
 LONDON_CAL = BusinessCalendar("Europe/London", holidays_country="GB", holidays_subdivision="ENG")
 
 
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
-
-
 def london(*args: int) -> datetime:
     return datetime(*args, tzinfo=LONDON)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 # -- examples: add_business_time ----------------------------------------------

@@ -1,7 +1,7 @@
 """Each outcome figure is defined once and its facts exist in its source; the SQL helpers the figures
 share (a step function of time, medians, elapsed minutes) give the same answers as Python does."""
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from pwa.models_base import UTCDateTime
 from pwa.outcomes.definitions import BY_KEY, FIGURES, GROUPS, UNITS, grouped
 from pwa.outcomes.sources import SOURCES, Scope
 from pwa.outcomes.sql import medians, minutes_between, step
+from tests.support.clock import UTC
 
-UTC = timezone.utc
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 

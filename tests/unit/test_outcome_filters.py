@@ -1,6 +1,5 @@
 """Outcome filters (period, team, worker) and the local-time boundaries the figures are cut by."""
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -8,9 +7,8 @@ from pwa.errors import InvalidInput
 from pwa.governance.calendar import BusinessCalendar
 from pwa.outcomes.filters import OutcomeFilters, parse_filters, utc_bounds
 from pwa.outcomes.timegrid import bucket_bounds, bucket_starts, business_closes, repeat_limits
+from tests.support.clock import NY, UTC
 
-NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 TODAY = date(2026, 11, 24)
 
 

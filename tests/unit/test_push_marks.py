@@ -1,18 +1,13 @@
 """pwa.governance.push_marks: when a still-open high-risk recovery case alerts its service supervisors."""
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 import pytest
 
 from pwa.governance.calendar import BusinessCalendar
 from pwa.governance.push_marks import mark_label, parse_marks, push_marks
+from tests.support.clock import ny
 
-NY = ZoneInfo("America/New_York")
 CAL = BusinessCalendar()
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NY)
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pwa.governance import threshold_rules as r
+from pwa.governance import threshold as r
 
 POLICY = r.DEFAULT_POLICY
 NOW = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
@@ -129,13 +129,6 @@ def test_rationale(rationale, ok):
     ("awaiting_communication", False, True), ("complete", False, True), ("superseded", False, True)])
 def test_determination_refusals(status, reviewer, refused):
     assert bool(r.determination_refusals(status=status, actor_did_review=reviewer)) is refused
-
-
-@pytest.mark.parametrize("decision, deps, e8", [("warning", 1, True), ("service_intensity_change", 3, True),
-                                                ("closure", 1, True), ("closure", 0, False), ("continue", 5, False),
-                                                ("enhanced_recovery_support", 2, False)])
-def test_needs_e8(decision, deps, e8):
-    assert r.needs_e8(panel_decision=decision, unresolved_dependency_count=deps) is e8
 
 
 PATHWAY = "Evening group on Thursdays at 18:00 with the same counsellor"

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .escalations import E8_HOLD, freeze_rule
 from .vocab import BARRIER_CLASSIFICATIONS, RESTRICTIVE_DECISIONS, THRESHOLD_LEVELS
 
 FieldErrors = dict[str, list[str]]
@@ -198,11 +199,6 @@ def determination_refusals(*, status: str, actor_did_review: bool) -> list[str]:
     return reasons
 
 
-def needs_e8(*, panel_decision: str, unresolved_dependency_count: int) -> bool:
-    """E8: a restrictive decision while dependencies remain unresolved."""
-    return panel_decision in RESTRICTIVE_DECISIONS and unresolved_dependency_count > 0
-
-
 # --- 3c -------------------------------------------------------------------------------------
 
 def specific_text_errors(text: str | None, what: str) -> list[str]:
@@ -263,13 +259,14 @@ def restriction_refusals(*, kind: str, review_status: str | None, panel_decision
     E7: no complete review (none at all, or 3a/3b pending). E9: decided but no communication evidence.
     Otherwise refused (no escalation) when the panel did not authorise this kind affirmatively."""
     what = labelled(kind)
-    if review_status is None:
+    frozen_by = freeze_rule(review_status=review_status, has_communication=has_communication)
+    if frozen_by == "E7" and review_status is None:
         return "E7", [f"No threshold review has been completed for this case: a {what} cannot be implemented "
                       "without a review, an affirmative panel determination and a recorded communication."]
-    if review_status in ("awaiting_review", "awaiting_determination"):
+    if frozen_by == "E7":
         step = "review (3a)" if review_status == "awaiting_review" else "panel determination (3b)"
         return "E7", [f"Restrictions are frozen: the threshold review is not complete (its {step} is pending)."]
-    if review_status == "awaiting_communication" or not has_communication:
+    if frozen_by == "E9":
         return "E9", [f"No person-facing communication of the decision is recorded: a {what} cannot be "
                       "implemented before the decision is explained with an appeal route (3c)."]
     reasons = []
@@ -278,8 +275,7 @@ def restriction_refusals(*, kind: str, review_status: str | None, panel_decision
     if proportionality_result != "affirmative":
         reasons.append("The panel's proportionality result is not affirmative.")
     if open_e8:
-        reasons.append("An executive must acknowledge the E8 escalation (restriction proposed with unresolved "
-                       "dependencies) before it is implemented.")
+        reasons.append(E8_HOLD)
     if already_implemented:
         reasons.append(f"This {what} has already been implemented under this review.")
     return ("restriction_not_authorised", reasons) if reasons else None

@@ -2,27 +2,17 @@
 
 Each rule is a table: state × action → expected outcome. No Flask, no database.
 """
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
-from pwa.governance import deadlines, rules
+from pwa.governance import deadlines, missed_contact as rules
 from pwa.governance.attendance import DetectedMiss, detect_miss
 from pwa.governance.calendar import BusinessCalendar
 from pwa.governance.vocab import CONTRIBUTING_FACTORS, EVENT_STATUSES, PERMANENT_CODES, SERVICE_SIDE_FACTORS
+from tests.support.clock import NY, ny, utc
 
-NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 CAL = BusinessCalendar()  # New York, Mon–Fri 09:00–17:00, US public holidays
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NY)
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 NOW = ny(2026, 11, 17, 10, 0)  # Tuesday
@@ -176,23 +166,6 @@ def test_classification_refusals(status, opener_is_actor):
         assert "opened the event" in reasons[-1]
 
 
-NEEDS_E2_TABLE = [
-    ("person_refusal", "confirm", 1, True),
-    ("person_refusal", "confirm", 7, True),
-    ("person_refusal", "confirm", 0, False),
-    ("person_refusal", "return_for_evidence", 3, False),
-    ("access_barrier", "confirm", 3, False),
-    ("service_side_failure", "confirm", 3, False),
-    ("undetermined", "return_for_evidence", 3, False),
-]
-
-
-@pytest.mark.parametrize(("final", "outcome", "dependencies", "expected"), NEEDS_E2_TABLE)
-def test_needs_e2(final, outcome, dependencies, expected):
-    assert rules.needs_e2(final_classification=final, outcome=outcome,
-                          unresolved_dependency_count=dependencies) is expected
-
-
 @pytest.mark.parametrize(("status", "refused"), [(s, s != "returned") for s in EVENT_STATUSES])
 def test_evidence_is_only_added_to_a_returned_event(status, refused):
     reasons = rules.evidence_refusals(status=status)
@@ -268,11 +241,6 @@ def test_every_release_error_is_reported_at_once():
     errors = release_errors(final="person_refusal", code="NS-ACCESS", required="yes", route="none",
                             review=TODAY - timedelta(days=2))
     assert set(errors) == {"permanent_code", "follow_up_route", "review_date"}
-
-
-@pytest.mark.parametrize(("route", "expected"), [("none", True), ("outreach", False), ("clinical", False)])
-def test_needs_e3(route, expected):
-    assert rules.needs_e3(follow_up_route=route) is expected
 
 
 ATTENDANCE_CODE_TABLE = [

@@ -1,10 +1,11 @@
-"""Workflow guards: pure functions returning the reasons a step is refused, in words a person reads.
+"""Workflow 1 guards (steps 1a–1c and permanent codes): pure functions returning the reasons a step is refused, in words a person reads.
 
 Field errors (dict field -> [messages]) become 422s and inline form errors; refusals (list of
 reasons) become 409s. Both reach the form, the API and the archive unchanged.
 """
 from datetime import date, datetime
 
+from .escalations import E2_HOLD, release_is_held
 from .vocab import PERMANENT_CODES, SERVICE_SIDE_FACTORS
 
 FieldErrors = dict[str, list[str]]
@@ -78,11 +79,6 @@ def classification_refusals(*, status: str, actor_opened_event: bool) -> list[st
     return reasons
 
 
-def needs_e2(*, final_classification: str, outcome: str, unresolved_dependency_count: int) -> bool:
-    """E2: confirmed as person refusal while dependencies remain unresolved."""
-    return outcome == "confirm" and final_classification == "person_refusal" and unresolved_dependency_count > 0
-
-
 # --- evidence loop --------------------------------------------------------------------------
 
 def evidence_refusals(*, status: str) -> list[str]:
@@ -99,9 +95,8 @@ def release_refusals(*, status: str, open_e2: bool) -> list[str]:
         reasons.append("This event has already been released.")
     elif status != "confirmed":
         reasons.append(f"A code can only be released after a confirmed classification; this event is {status}.")
-    if open_e2:
-        reasons.append("A manager must acknowledge the E2 escalation (person refusal with unresolved "
-                       "dependencies) before the code can be released.")
+    if release_is_held(open_e2=open_e2):
+        reasons.append(E2_HOLD)
     return reasons
 
 
@@ -119,11 +114,6 @@ def release_field_errors(*, final_classification: str, permanent_code: str, foll
     if review_date < today:
         _add(errors, "review_date", "The review date cannot be in the past.")
     return errors
-
-
-def needs_e3(*, follow_up_route: str) -> bool:
-    """E3: a code finalised with no linked follow-up route."""
-    return follow_up_route == "none"
 
 
 # --- permanent codes from any path ---------------------------------------------------------

@@ -104,11 +104,6 @@ def attempt_is_late(status: str) -> bool:
     return status in ("dispositioned", "closed")
 
 
-def needs_e5(*, barrier_signal: str, rescue_option: str) -> bool:
-    """E5: active risk signalled and no rescue offered."""
-    return barrier_signal == "active_risk" and rescue_option == "none_offered"
-
-
 def is_emergency_exception(channel: str, approved_channels: set[str]) -> bool:
     return channel not in approved_channels
 
@@ -158,8 +153,3 @@ def disposition_is_late(status: str) -> bool:
     is not reopened, reassigned or rebooked by an entry that was on its way when it closed. (On a
     dispositioned case a disposition is not late: it supersedes the latest one, as on a tablet online.)"""
     return status == "closed"
-
-
-def needs_e6(*, high_risk: bool, restored: bool) -> bool:
-    """E6: a high-risk case with no disposition restoring continuity at the close of the business day."""
-    return high_risk and not restored
