@@ -3,13 +3,13 @@ from flask import Response, jsonify, request
 
 from ..clock import utcnow
 from ..errors import InvalidInput
+from ..governance import access
 from ..outcomes import export
 from ..outcomes.definitions import KEYS
 from ..outcomes.figures import breakdown, compute, escalations_by_level, trend
 from ..outcomes.filters import filters_from_args
 from ..outcomes.schemas import OutcomesOut
 from ..outcomes.timegrid import BUCKETS
-from ..governance import access
 from ..security import requires
 from ..timekeeping import calendar
 from .blueprint import bp

@@ -3,10 +3,10 @@ from flask import jsonify, request, session
 from flask_login import current_user
 
 from ..errors import NotFound
-from ..transaction import transaction
 from ..push import keys
 from ..push.operations import session_record, subscribe_device, unsubscribe_device
 from ..security import requires
+from ..transaction import transaction
 from .blueprint import bp, committed, json_body
 from .schemas import PushSubscriptionOut
 

@@ -2,10 +2,10 @@
 from flask import jsonify
 from flask_login import current_user
 
+from ..governance import access
 from ..governance.vocab import RECOVERY_STATUSES
 from ..recovery import operations as recovery
 from ..recovery.queries import visible_recovery_cases
-from ..governance import access
 from ..security import requires
 from .blueprint import bp, choice_arg, committed, json_body, saved
 

@@ -6,12 +6,12 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from ..errors import InvalidInput
-from ..governance.vocab import REVIEW_STATUSES
 from ..governance import access
+from ..governance.vocab import REVIEW_STATUSES
 from ..review import operations as review_ops
+from ..review import restrictions, weekly
 from ..review.policy import create_policy_version, policy_versions
 from ..review.queries import visible_reviews
-from ..review import restrictions, weekly
 from ..security import requires
 from .blueprint import bp, choice_arg, committed, json_body
 from .schemas import (

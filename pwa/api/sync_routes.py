@@ -10,9 +10,9 @@ from sync.envelope import EnvelopeError, parse_batch
 
 from ..clock import utcnow
 from ..errors import InvalidInput
+from ..governance import access
 from ..recovery.operations import Receipt
 from ..recovery.sync_applier import ingest_batch
-from ..governance import access
 from ..security import requires
 from ..transaction import retried
 from .blueprint import bp, json_body

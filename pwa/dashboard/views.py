@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ..accounts.models import User
 from ..archive.queries import whole_number_arg
-from ..cases.models import Case
 from ..clock import utcnow
 from ..errors import InvalidInput
-from ..extensions import db
+from ..governance import access
 from ..outcomes import figures as outcome_figures
 from ..outcomes.definitions import BY_KEY, FIGURES
 from ..outcomes.filters import MAX_DAYS, OutcomeFilters, filters_from_args
-from ..governance import access
 from ..security import requires
 from ..timekeeping import calendar, local_today
 from ..web import render
 from . import pack as pack_data
 from .model import dashboard_model, figure_model, pack_model
+from .queries import filter_choices
 
 bp = Blueprint("dashboard", __name__)
 
@@ -72,16 +69,6 @@ def presets(filters: OutcomeFilters) -> list[dict]:
         out.append({"label": label, "url": url_for("dashboard.outcomes", **args),
                     "current": (start, end) == (filters.start, filters.end)})
     return out
-
-
-def filter_choices() -> dict:
-    """The team and worker selects: every team on a case or a user, every user who does the work."""
-    teams = {t for t in db.session.scalars(sa.select(Case.team).distinct()) if t}
-    teams |= {t for t in db.session.scalars(sa.select(User.team).distinct()) if t}
-    users = db.session.scalars(sa.select(User).order_by(User.display_name)).all()
-    workers = [(u.id, f"{u.display_name} · {', '.join(r.replace('_', ' ') for r in u.roles)}") for u in users
-               if u.active and not u.has_role("integration")]
-    return {"teams": sorted(teams, key=str.casefold), "workers": workers}
 
 
 def can_open(url: str | None) -> bool:

@@ -7,6 +7,7 @@ from ..archive.operations import append_entry
 from ..clock import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
 from ..extensions import db
+from ..governance import access
 from ..governance.escalations import ESCALATION_LEVELS, ESCALATION_TITLES
 from .models import Escalation
 
@@ -56,7 +57,7 @@ def acknowledge_escalation(escalation_id: int, *, user, note: str | None) -> Esc
     escalation = db.session.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound("no such escalation")
-    if not user.has_role(escalation.level):
+    if not access.can_acknowledge(user, escalation):
         raise Forbidden(f"only a {escalation.level.replace('_', ' ')} can acknowledge this escalation")
     note = (note or "").strip() if isinstance(note, str) else note
     if not isinstance(note, str) or not note:

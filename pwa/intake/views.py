@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..escalations.queries import case_escalations
+from ..governance import access, vocab
 from ..governance.escalations import E2_HOLD
 from ..recovery.queries import recovery_case_for
-from ..governance import access, vocab
 from ..security import requires
 from ..web import form_input, render, run_form
 from . import operations as ops

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, redirect, send_from_directory, session
 from flask_login import current_user
 
 from ..errors import NotFound
-from ..transaction import transaction
 from ..security import requires
+from ..transaction import transaction
 from ..web import render
 from . import keys
 from .operations import devices_of, remove_device, session_record

@@ -7,8 +7,8 @@ from ..archive.operations import append_entry
 from ..cases.models import Case
 from ..clock import utcnow
 from ..errors import NotFound, WorkflowRefused
-from ..escalations.queries import raised_on
 from ..escalations.operations import raise_escalation
+from ..escalations.queries import raised_on
 from ..extensions import db
 from ..governance import escalations, threshold as rules
 from ..schema_fields import load

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from outcome_world import Org
-from tests.support.clock import ny
 from pwa.extensions import db
 from pwa.outcomes import figures
 from pwa.outcomes.definitions import FIGURES
 from pwa.outcomes.filters import OutcomeFilters
+from tests.support.clock import ny
+from tests.support.outcome_world import Org
 
 LATER = ny(2026, 12, 15, 12)  # "now" for most tests: every deadline of November has passed
 

@@ -86,7 +86,7 @@ OPEN_REFUSAL_TABLE = [
 
 
 @pytest.mark.parametrize(("has_event", "cancelled", "case_matches", "fragments"), OPEN_REFUSAL_TABLE)
-def test_event_open_refusals(has_event, cancelled, case_matches, fragments):
+def test_an_event_is_refused_for_another_cases_a_cancelled_or_an_already_recorded_appointment(has_event, cancelled, case_matches, fragments):
     reasons = rules.event_open_refusals(has_event=has_event, cancelled=cancelled, case_matches=case_matches)
     assert len(reasons) == len(fragments)
     for reason, fragment in zip(reasons, fragments):
@@ -156,7 +156,7 @@ def test_undetermined_confirm_with_contribution_none_and_a_factor_reports_both_f
 
 @pytest.mark.parametrize("status", EVENT_STATUSES)
 @pytest.mark.parametrize("opener_is_actor", (False, True))
-def test_classification_refusals(status, opener_is_actor):
+def test_only_a_queued_event_is_classified_and_not_by_its_opener(status, opener_is_actor):
     reasons = rules.classification_refusals(status=status, actor_opened_event=opener_is_actor)
     expected = int(status != "queued") + int(opener_is_actor)
     assert len(reasons) == expected
@@ -190,7 +190,7 @@ RELEASE_REFUSAL_TABLE = [
 
 
 @pytest.mark.parametrize(("status", "open_e2", "fragments"), RELEASE_REFUSAL_TABLE)
-def test_release_refusals(status, open_e2, fragments):
+def test_a_code_is_released_once_after_confirmation_and_not_while_e2_holds_it(status, open_e2, fragments):
     reasons = rules.release_refusals(status=status, open_e2=open_e2)
     assert len(reasons) == len(fragments)
     for reason, fragment in zip(reasons, fragments):
@@ -256,7 +256,7 @@ ATTENDANCE_CODE_TABLE = [
 
 
 @pytest.mark.parametrize(("released", "code", "refused", "fragment"), ATTENDANCE_CODE_TABLE)
-def test_attendance_code_refusals(released, code, refused, fragment):
+def test_a_code_is_accepted_only_when_it_is_the_released_one(released, code, refused, fragment):
     reasons = rules.attendance_code_refusals(released_code=released, code=code)
     assert bool(reasons) is refused
     if refused:
@@ -371,7 +371,7 @@ RECOVERY_DUE_TABLE = [
 
 
 @pytest.mark.parametrize(("instructed", "high_risk", "expected"), RECOVERY_DUE_TABLE)
-def test_recovery_open_due(instructed, high_risk, expected):
+def test_a_recovery_case_is_due_open_in_one_business_hour_or_15_minutes_when_high_risk(instructed, high_risk, expected):
     assert deadlines.recovery_open_due(instructed, high_risk, CAL, 1, 15) == expected
 
 

@@ -64,7 +64,7 @@ def test_every_open_error_at_once_names_three_fields_with_one_message_each():
 # --- 2a: open_refusals -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("status", "assigned"), list(product(RECOVERY_STATUSES, (True, False))))
-def test_open_refusals(status, assigned):
+def test_only_the_assigned_worker_opens_an_instructed_case(status, assigned):
     reasons = rules.open_refusals(status=status, is_assigned_worker=assigned)
     expected = (status != "instructed") + (not assigned)
     assert len(reasons) == expected
@@ -287,10 +287,10 @@ def test_every_attempt_error_at_once():
     assert set(errors) == {"attempt_at", "channel", "rescue_option", "rescue_detail"}
 
 
-# --- 2b: attempt_refusals ------------------------------------------------------------------------
+# --- 2b: who logs attempts -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("status", "assigned"), list(product(RECOVERY_STATUSES, (True, False))))
-def test_attempt_refusals(status, assigned):
+def test_attempts_need_an_opened_case_and_the_assigned_worker(status, assigned):
     reasons = rules.attempt_refusals(status=status, is_assigned_worker=assigned)
     assert len(reasons) == (status == "instructed") + (not assigned)
     if status == "instructed":
@@ -375,12 +375,12 @@ def test_locked_instruction_details(instruction, detail, owner_ok, rebook_at, fi
     (TODAY + timedelta(days=7), set()),
     (TODAY - timedelta(days=1), {"review_date"}),
 ])
-def test_review_date(review_date, fields):
+def test_the_disposition_review_date_cannot_be_in_the_past(review_date, fields):
     assert set(disposition_errors(review_date=review_date)) == fields
 
 
 @pytest.mark.parametrize("status", RECOVERY_STATUSES)
-def test_disposition_refusals(status):
+def test_a_disposition_needs_an_opened_case(status):
     reasons = rules.disposition_refusals(status=status)
     assert bool(reasons) is (status == "instructed")
 

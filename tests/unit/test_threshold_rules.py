@@ -23,13 +23,13 @@ def test_level_reached_default_three_strikes(count, level):
     ("step_up_review", ["warning"], True), ("warning", ["step_up_review"], False),
     ("closure_consideration", ["warning", "step_up_review"], True),
     ("closure_consideration", ["closure_consideration"], False)])
-def test_needs_review(level, recent, expected):
+def test_a_review_opens_only_at_a_level_higher_than_any_recent_review(level, recent, expected):
     assert r.needs_review(level=level, recent_levels=recent) is expected
 
 
 @pytest.mark.parametrize("days_ago, inside", [(0, True), (1, True), (59.99, True), (60, False), (61, False),
                                               (-0.01, False)])
-def test_rolling_window(days_ago, inside):
+def test_the_rolling_window_excludes_its_start_and_includes_its_end(days_ago, inside):
     start, end = r.window_bounds(NOW, 60)
     assert r.in_window(NOW - timedelta(days=days_ago), start, end) is inside
 
@@ -37,7 +37,7 @@ def test_rolling_window(days_ago, inside):
 @pytest.mark.parametrize("classification, count_service, counted", [
     ("person_refusal", False, True), ("access_barrier", False, True), ("service_side_failure", False, False),
     ("service_side_failure", True, True), ("undetermined", False, True)])
-def test_is_counted(classification, count_service, counted):
+def test_service_side_failures_count_only_when_the_policy_says_so(classification, count_service, counted):
     assert r.is_counted(classification, count_service) is counted
 
 
@@ -51,14 +51,14 @@ def test_counted_events_mixed():
 
 @pytest.mark.parametrize("completed, total, rate", [(0, 0, None), (0, 3, 0), (1, 2, 50), (2, 3, 67), (1, 3, 33),
                                                     (1, 8, 13), (3, 3, 100)])
-def test_completion_rate(completed, total, rate):
+def test_the_completion_rate_is_a_whole_percentage_rounded_half_up(completed, total, rate):
     assert r.completion_rate(completed, total) == rate
 
 
 @pytest.mark.parametrize("warning, step_up, closure, fields", [
     (3, 4, 5, set()), (3, 3, 5, {"step_up_count"}), (3, 4, 4, {"closure_count"}),
     (5, 4, 3, {"step_up_count", "closure_count"})])
-def test_policy_field_errors(warning, step_up, closure, fields):
+def test_policy_levels_must_rise(warning, step_up, closure, fields):
     assert set(r.policy_field_errors(warning_count=warning, step_up_count=step_up, closure_count=closure)) == fields
 
 
@@ -72,7 +72,7 @@ COMPUTED = {"threshold_event_count": 3, "prior_recovery_completion_rate": 50, "s
     ({"service_side_disruption_count": 0}, TODAY, {"service_side_disruption_count"}),
     ({}, TODAY - timedelta(days=1), {"next_checkpoint_date"}),
 ])
-def test_review_field_errors(entered, checkpoint, fields):
+def test_3a_figures_must_match_the_archive_and_the_checkpoint_be_ahead(entered, checkpoint, fields):
     errors = r.review_field_errors(entered={**COMPUTED, **entered}, computed=COMPUTED, next_checkpoint_date=checkpoint,
                                    today=TODAY)
     assert set(errors) == fields
@@ -82,7 +82,7 @@ def test_review_field_errors(entered, checkpoint, fields):
 
 @pytest.mark.parametrize("status, refused", [("awaiting_review", False), ("awaiting_determination", True),
                                              ("complete", True), ("superseded", True)])
-def test_review_refusals(status, refused):
+def test_only_a_review_awaiting_3a_is_reviewed(status, refused):
     assert bool(r.review_refusals(status=status)) is refused
 
 
@@ -108,7 +108,7 @@ RATIONALE = "Every barrier was tested and resolved before this decision."
     ("warning", "not_applicable", "affirmative", ["person_refusal"] * 3, 0, set()),
     ("enhanced_recovery_support", "in_progress", "not_affirmative", ["access_barrier"] * 3, 4, set()),
 ])
-def test_determination_field_errors(decision, remediation, result, classes, unresolved, fields):
+def test_3b_proportionality_and_remediation_must_fit_the_record(decision, remediation, result, classes, unresolved, fields):
     errors = r.determination_field_errors(panel_decision=decision, barrier_remediation_status=remediation,
                                           proportionality_result=result, proportionality_rationale=RATIONALE,
                                           counted_classifications=classes, latest_unresolved_barriers=unresolved)
@@ -127,7 +127,7 @@ def test_rationale(rationale, ok):
 @pytest.mark.parametrize("status, reviewer, refused", [
     ("awaiting_review", False, True), ("awaiting_determination", False, False), ("awaiting_determination", True, True),
     ("awaiting_communication", False, True), ("complete", False, True), ("superseded", False, True)])
-def test_determination_refusals(status, reviewer, refused):
+def test_3b_needs_3a_done_and_another_person_than_the_reviewer(status, reviewer, refused):
     assert bool(r.determination_refusals(status=status, actor_did_review=reviewer)) is refused
 
 
@@ -154,7 +154,7 @@ APPEAL = "Write to the governance panel within 14 days"
     ({"route_ok": False}, {"contact_route"}),
     ({"review_date": TODAY - timedelta(days=1)}, {"review_date"}),
 ])
-def test_communication_field_errors(overrides, fields):
+def test_3c_needs_an_approved_route_a_specific_pathway_and_an_explicit_appeal(overrides, fields):
     args = {"panel_decision": "warning", "decision_explained": "direct_contact", "route_ok": None,
             "alternative_pathway_offered": PATHWAY, "appeal_route_provided": APPEAL, "objection_raised": "no",
             "objection_detail": None, "review_date": TODAY, "today": TODAY, **overrides}
@@ -164,7 +164,7 @@ def test_communication_field_errors(overrides, fields):
 @pytest.mark.parametrize("status, refused", [("awaiting_review", True), ("awaiting_determination", True),
                                              ("awaiting_communication", False), ("complete", True),
                                              ("superseded", True)])
-def test_communication_refusals(status, refused):
+def test_3c_follows_3a_and_3b_once(status, refused):
     assert bool(r.communication_refusals(status=status)) is refused
 
 
@@ -183,7 +183,7 @@ def test_communication_refusals(status, refused):
     ("service_intensity_change", "complete", "service_intensity_change", "affirmative", True, False, False, None),
     ("closure", "complete", "closure", "affirmative", True, False, False, None),
 ])
-def test_restriction_refusals(kind, status, decision, result, communicated, e8, done, rule):
+def test_restrictions_are_refused_with_e7_before_review_e9_before_communication_and_unless_authorised(kind, status, decision, result, communicated, e8, done, rule):
     refusal = r.restriction_refusals(kind=kind, review_status=status, panel_decision=decision,
                                      proportionality_result=result, has_communication=communicated, open_e8=e8,
                                      already_implemented=done)
