@@ -10,13 +10,13 @@ VENDOR := pwa/static/vendor/htmx.min.js
 
 # `flask run` and the demo's sign-in line read the same address: FLASK_RUN_PORT=8000 make run
 export FLASK_RUN_HOST ?= 127.0.0.1
-export FLASK_RUN_PORT ?= 5000
-
+export FLASK_RUN_
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) demo --if-empty
 	@$(FLASK) push keys >/dev/null
-	@$(FLASK) run
+	@echo "The web server and the sweeper (the deadline sweep every minute) start together; Ctrl+C stops both."
+	@$(BIN)/honcho --procfile deploy/Procfile.dev --app-root . start
 
 test: setup
 	$(BIN)/python -m pytest

@@ -1,12 +1,11 @@
 """Continuity: governed missed-contact response. create_app is the application factory."""
-import logging
 import os
 import secrets
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import compression, security
+from . import compression, healthz, logging_setup, security, serving
 from .config import load_config
 from .extensions import csrf, db, htmx, login_manager, migrate
 
@@ -41,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("CSRF_EXEMPT_ENDPOINTS", ("api.create_session",))
 
     compression.init_app(app)  # first: its after_request hook then runs last, on the finished response
+    logging_setup.init_app(app)  # next: the request id is set before any other hook can refuse the request
+    serving.init_app(app)  # proxy headers, https only in production, HSTS, Secure cookies
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -67,23 +68,12 @@ def create_app(config: dict | None = None) -> Flask:
                       offline_bp, dashboard_bp, api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
+    healthz.init_app(app)
 
     from .cli import register
 
     register(app)
-    _logging(app)
     return app
-
-
-def _logging(app: Flask) -> None:
-    """Continuity's own log lines (sign-ins, refusals, escalations, sweeps) to stderr. They carry
-    ids, roles and rules, never a person's details."""
-    logger = logging.getLogger("continuity")
-    logger.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

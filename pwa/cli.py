@@ -44,12 +44,13 @@ def create_user_command(username, roles, password, display_name, team):
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, default=("integration",), show_default=True,
               type=click.Choice(ROLES))
-def create_token_command(name, roles):
+@click.option("--expires-days", type=int, default=None, help="The token stops working after N days.")
+def create_token_command(name, roles, expires_days):
     """Print a new bearer token for the integration NAME (shown once; only its digest is kept)."""
     from .accounts.operations import create_token
 
     try:
-        secret = create_token(name, list(roles))
+        secret = create_token(name, list(roles), expires_days=expires_days)
     except InvalidInput as err:
         _fail_on_invalid(err)
     db.session.commit()
@@ -74,18 +75,14 @@ def verify_command():
 @with_appcontext
 def sweep_command():
     """Run the deadline sweep once: breaches, escalations and push alerts (idempotent)."""
-    from .push.operations import send_due_alerts
-    from .sweep import run_sweep
+    from .sweeper import sweep_once
 
-    report = run_sweep()
-    db.session.commit()
+    report, sent = sweep_once()
     if report is None:
         click.echo("another instance is sweeping; nothing done")
     else:
         raised = ", ".join(f"{rule}: {n}" for rule, n in sorted(report.raised.items())) or "none"
         click.echo(f"sweep done: {report.detected} misses detected; escalations raised: {raised}")
-    # Sending takes each delivery with its own claim, so it is safe beside another instance's sweep.
-    sent = send_due_alerts()
     click.echo(f"push alerts: {sent['sent']} sent, {sent['failed']} failed (retried next sweep), "
                f"{sent['gone']} with no device left")
 
@@ -152,5 +149,8 @@ def _one_line(err: Exception) -> str:
 
 
 def register(app: Flask) -> None:
+    from .ops.cli import register as register_ops
+
     for command in (users, tokens, audit, push, sweep_command, demo_command):
         app.cli.add_command(command)
+    register_ops(app, users=users, tokens=tokens)

@@ -38,6 +38,8 @@ def load_config(instance_path: str) -> dict:
         "CLOCK_TOLERANCE_SECONDS": int(_env("CLOCK_TOLERANCE_SECONDS", "120")),
         # Sessions: idle timeout, then the server-side session record is refused.
         "IDLE_TIMEOUT": timedelta(minutes=int(_env("IDLE_TIMEOUT_MINUTES", "30"))),
+        # ...and however busy, a sign-in ends this long after it started (a new sign-in is needed).
+        "SESSION_LIFETIME": timedelta(hours=float(_env("SESSION_LIFETIME_HOURS", "12"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
@@ -52,6 +54,19 @@ def load_config(instance_path: str) -> dict:
         "PUSH_TIMEOUT_SECONDS": float(_env("PUSH_TIMEOUT_SECONDS", "10")),
         # PostgreSQL: connections one outcome-figure call may use side by side (pwa.outcomes.runner).
         "OUTCOME_QUERY_CONNECTIONS": int(_env("OUTCOME_QUERY_CONNECTIONS", "2")),
+        # The sweeper process (`flask sweeper`): seconds between sweeps.
+        "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "60")),
+        # /healthz answers 503, and supervisors see a banner, when the last sweep is older than this.
+        "SWEEP_STALE_SECONDS": int(_env("SWEEP_STALE_SECONDS", "300")),
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, direct).
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
+        # Production: plain http is redirected to https (GET/HEAD) or refused (other methods).
+        "REQUIRE_HTTPS": _env("REQUIRE_HTTPS", "0") == "1",
+        # Strict-Transport-Security max-age sent on every https response.
+        "HSTS_SECONDS": int(_env("HSTS_SECONDS", "31536000")),
+        # Log lines: "json" (one JSON object a line, for shipping) or "text" (for reading at a terminal).
+        "LOG_FORMAT": _env("LOG_FORMAT", "json"),
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Push services are https; tests add "http" for their local fake endpoint.
         "PUSH_ENDPOINT_SCHEMES": ("https",),
     }

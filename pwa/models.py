@@ -6,6 +6,7 @@ from .escalations.models import Escalation  # noqa: F401
 from .intake.models import (  # noqa: F401
     AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release,
 )
+from .ops.models import SweepHeartbeat  # noqa: F401
 from .push.models import PushDelivery, PushSubscription  # noqa: F401
 from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition, SyncConflict  # noqa: F401
 from .review.models import (  # noqa: F401

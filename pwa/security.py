@@ -42,7 +42,7 @@ def load_user_from_request(req):
     secret = session.get("sid")
     if not secret:
         return None
-    user = resume_session(secret, current_app.config["IDLE_TIMEOUT"])
+    user = resume_session(secret, current_app.config["IDLE_TIMEOUT"], current_app.config["SESSION_LIFETIME"])
     db.session.commit()  # the idle clock and an idle ending are kept even if the request fails
     if user is None:
         session.pop("sid", None)

@@ -24,6 +24,7 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     team: Mapped[str | None] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # `flask users deactivate`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -81,4 +82,6 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # `--expires-days`; None: no expiry
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refreshed at most hourly
     user: Mapped[User] = relationship()

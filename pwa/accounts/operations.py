@@ -3,6 +3,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -80,12 +81,17 @@ def start_session(user: User) -> str:
     return secret
 
 
-def resume_session(secret: str, idle_timeout: timedelta) -> User | None:
-    """The user of a live session, refreshing its idle clock; None once ended or idle too long."""
+def resume_session(secret: str, idle_timeout: timedelta, lifetime: timedelta | None = None) -> User | None:
+    """The user of a live session, refreshing its idle clock; None once ended, idle too long, or older
+    than `lifetime` since sign-in however busy."""
     record = db.session.scalar(db.select(SignInSession).filter_by(session_digest=digest(secret)))
     if record is None or record.ended_at is not None:
         return None
     now = utcnow()
+    if lifetime is not None and now - record.started_at > lifetime:
+        _end(record, now, "lifetime")
+        log.info("session ended by its absolute lifetime user_id=%s", record.user_id)
+        return None
     if now - record.last_seen_at > idle_timeout:
         _end(record, now, "idle")
         log.info("session ended by idle timeout user_id=%s", record.user_id)
@@ -112,13 +118,19 @@ def _end(record: SignInSession, at: datetime, reason: str) -> None:
     record.end_reason = reason
 
 
-def create_token(name: str, roles: list[str]) -> str:
-    """A bearer token for an integration; it acts as a user of the same name with `roles`."""
+def create_token(name: str, roles: list[str], expires_days: int | None = None) -> str:
+    """A bearer token for an integration; it acts as a user of the same name with `roles`, and stops
+    working `expires_days` days from now when given."""
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise InvalidInput({"expires_days": ["Give a whole number of days from 1 to 3650."]})
     user = db.session.scalar(db.select(User).filter_by(username=name))
     if user is None:
         user = create_user(name, None, roles, display_name=f"Integration: {name}")
+    elif not user.active:
+        raise InvalidInput({"name": [f"The user {name} is deactivated."]})
     secret = "ct_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(name=name, token_digest=digest(secret), user_id=user.id))
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+    db.session.add(ApiToken(name=name, token_digest=digest(secret), user_id=user.id, expires_at=expires_at))
     db.session.flush()
     return secret
 
@@ -127,4 +139,50 @@ def user_for_token(secret: str) -> User | None:
     token = db.session.scalar(db.select(ApiToken).filter_by(token_digest=digest(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
+    now = utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    # Last use is shown by `flask tokens list`; an hour's precision spares a write per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
+        token.last_used_at = now
+        db.session.commit()
     return token.user
+
+
+def list_tokens() -> list[ApiToken]:
+    return db.session.scalars(db.select(ApiToken).order_by(ApiToken.name, ApiToken.id)).all()
+
+
+def revoke_tokens(name: str) -> int:
+    """Revoke every live token named `name`; the next request with one of them is a 401."""
+    now = utcnow()
+    tokens = db.session.scalars(db.select(ApiToken).filter_by(name=name, revoked_at=None)).all()
+    for token in tokens:
+        token.revoked_at = now
+    if tokens:
+        log.info("tokens revoked name=%r count=%s", name, len(tokens))
+    return len(tokens)
+
+
+def deactivate_user(username: str) -> dict[str, int]:
+    """The user can no longer sign in; their sign-ins end and their tokens are revoked at once, and
+    their devices' push subscriptions are removed. Their records and archive entries stay."""
+    from ..push.models import PushSubscription
+
+    user = db.session.scalar(db.select(User).filter_by(username=username))
+    if user is None:
+        raise InvalidInput({"username": [f"No user named {username}."]})
+    now = utcnow()
+    user.active = False
+    user.deactivated_at = user.deactivated_at or now
+    sessions = db.session.scalars(db.select(SignInSession).filter_by(user_id=user.id, ended_at=None)).all()
+    for record in sessions:
+        _end(record, now, "deactivated")
+    tokens = db.session.scalars(db.select(ApiToken).filter_by(user_id=user.id, revoked_at=None)).all()
+    for token in tokens:
+        token.revoked_at = now
+    devices = db.session.execute(sa.delete(PushSubscription).where(PushSubscription.user_id == user.id))
+    db.session.flush()
+    log.info("user deactivated user_id=%s sessions_ended=%s tokens_revoked=%s devices_removed=%s",
+             user.id, len(sessions), len(tokens), devices.rowcount)
+    return {"sessions": len(sessions), "tokens": len(tokens), "devices": devices.rowcount}
