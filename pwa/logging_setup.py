@@ -18,6 +18,22 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access = logging.getLogger("continuity.request")
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is logged (as logging's own last-resort handler
+    does), so a replaced stderr (a test's capture, a daemon's redirect) still gets the lines."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 class RequestContext(logging.Filter):
     """Adds request_id and user_id to every record logged while a request is handled."""
 
@@ -41,7 +57,7 @@ def configure(app: Flask) -> None:
     logger = logging.getLogger("continuity")
     logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     if not any(getattr(h, "continuity", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = StderrHandler()
         handler.continuity = True
         handler.addFilter(RequestContext())
         logger.addHandler(handler)
