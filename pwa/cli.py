@@ -153,4 +153,4 @@ def register(app: Flask) -> None:
 
     for command in (users, tokens, audit, push, sweep_command, demo_command):
         app.cli.add_command(command)
-    register_ops(app, users=users, tokens=tokens)
+    register_ops(app, users=users, tokens=tokens, push=push)

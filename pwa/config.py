@@ -12,6 +12,8 @@ def load_config(instance_path: str) -> dict:
     """Settings for create_app; every key can be overridden by create_app(config=...)."""
     return {
         "SECRET_KEY": _env("SECRET_KEY"),
+        # Key rotation (docs/deploy.md): earlier keys, comma-separated, still accepted for signed cookies.
+        "SECRET_KEY_FALLBACKS": [key for key in (_env("SECRET_KEY_FALLBACKS", "") or "").split(",") if key],
         "SQLALCHEMY_DATABASE_URI": _env(
             "DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "continuity.sqlite")
         ),

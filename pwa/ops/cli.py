@@ -1,5 +1,6 @@
 """Operators' commands: the sweeper process, tokens list/revoke, users deactivate, backup and restore."""
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -25,6 +26,8 @@ def sweeper_command(interval):
     serve(current_app._get_current_object(), interval or current_app.config["SWEEP_INTERVAL_SECONDS"])
 
 
+@click.command("list")
+@with_appcontext
 def list_tokens_command():
     """List integration tokens: name, roles, created, expires, last used, state (never the secret)."""
     from ..accounts.operations import list_tokens
@@ -50,6 +53,9 @@ def list_tokens_command():
                    f"{stamp(token.expires_at):<17} {stamp(token.last_used_at):<17} {state}")
 
 
+@click.command("revoke")
+@with_appcontext
+@click.argument("name")
 def revoke_token_command(name):
     """Revoke every live token of the integration NAME at once."""
     from ..accounts.operations import revoke_tokens
@@ -62,6 +68,9 @@ def revoke_token_command(name):
     click.echo(f"revoked {count} token(s) named {name}")
 
 
+@click.command("deactivate")
+@with_appcontext
+@click.argument("username")
 def deactivate_user_command(username):
     """Deactivate USERNAME: sign-ins and tokens end at once, push subscriptions are removed."""
     from ..accounts.operations import deactivate_user
@@ -116,9 +125,25 @@ def restore_command(path, yes):
     click.echo(f"restored from {path}; archive intact: {report.checked} entries verified")
 
 
-def register(app: Flask, users: AppGroup, tokens: AppGroup) -> None:
-    tokens.command("list")(list_tokens_command)
-    tokens.command("revoke")(click.argument("name")(revoke_token_command))
-    users.command("deactivate")(click.argument("username")(deactivate_user_command))
+@click.command("forget-devices")
+@with_appcontext
+@click.option("--yes", is_flag=True, help="Remove them without asking.")
+def forget_devices_command(yes):
+    """Remove every device's push subscription (after a VAPID key rotation: each device turns alerts on
+    again from Alerts, with the new key)."""
+    from ..push.models import PushSubscription
+
+    if not yes:
+        click.confirm("Remove every push subscription?", abort=True)
+    removed = db.session.execute(sa.delete(PushSubscription)).rowcount
+    db.session.commit()
+    click.echo(f"removed {removed} push subscription(s)")
+
+
+def register(app: Flask, users: AppGroup, tokens: AppGroup, push: AppGroup) -> None:
+    push.add_command(forget_devices_command)
+    tokens.add_command(list_tokens_command)
+    tokens.add_command(revoke_token_command)
+    users.add_command(deactivate_user_command)
     for command in (sweeper_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -144,3 +144,36 @@ def test_the_session_lifetime_is_configurable(app, auth, time_machine):
         assert auth.get("/api/v1/session").status_code == 401
     finally:
         app.config["SESSION_LIFETIME"] = timedelta(hours=12)
+
+
+def test_a_rotated_secret_key_keeps_sign_ins_while_the_old_one_is_a_fallback(app, auth):
+    """docs/deploy.md's rotation: the new SECRET_KEY signs, the old one in SECRET_KEY_FALLBACKS still reads."""
+    from pwa import create_app
+
+    auth.as_role("coordinator")
+    cookie = auth.client.get_cookie("session", domain="continuity.test").value
+    base = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "ARGON2_PARAMS", "SERVER_NAME", "VAPID_PRIVATE_KEY")}
+    for fallbacks, status in (([app.config["SECRET_KEY"]], 200), ([], 401)):
+        rotated = create_app({**base, "TESTING": True, "SECRET_KEY": "the-new-key",
+                              "SECRET_KEY_FALLBACKS": fallbacks})
+        client = rotated.test_client()
+        client.set_cookie("session", cookie, domain="continuity.test")
+        assert client.get("/api/v1/session").status_code == status
+
+
+def test_forget_devices_removes_every_push_subscription(app, auth, monkeypatch):
+    from pwa.push.models import PushSubscription
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    service = FakePushService()
+    try:
+        for name in ("sue", "sade"):
+            auth.user(name, "service_supervisor")
+            subscribe(signed_in(app, name), Device(service, name))
+    finally:
+        service.stop()
+    assert cli(app, "push", "forget-devices").exit_code == 1  # asks first; no answer is no
+    result = cli(app, "push", "forget-devices", "--yes")
+    assert result.exit_code == 0 and "removed 2 push subscription(s)" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(PushSubscription.id))) == 0

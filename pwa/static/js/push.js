@@ -37,6 +37,9 @@
     const keyResponse = await fetch(section.dataset.publicKeyUrl, { credentials: "same-origin" });
     if (!keyResponse.ok) { say("Alerts are not available on this server."); return; }
     const publicKey = (await keyResponse.json()).public_key;
+    // A subscription made under an earlier server key (before a key rotation) cannot be reused.
+    const previous = await registration.pushManager.getSubscription();
+    if (previous) await previous.unsubscribe();
     const subscription = await registration.pushManager.subscribe({
       userVisibleOnly: true, applicationServerKey: b64urlToBytes(publicKey),
     });
