@@ -1,9 +1,9 @@
-"""Workflow 2 reads: which cases a user sees, My day, and the supervisor's Close the day board."""
+"""Workflow 2 reads: which cases a user sees and the supervisor's Close the day board (My day and the
+case page: listing.py)."""
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..clock import utcnow
 from ..extensions import db
 from ..governance import access
 from ..timekeeping import local_today, local_zone
@@ -24,21 +24,6 @@ def visible_recovery_cases(user, status: str | None = None) -> list[RecoveryCase
     due = sa.case((RecoveryCase.status == "instructed", RecoveryCase.open_due_at),
                   else_=RecoveryCase.disposition_due_at)
     return db.session.scalars(query.order_by(RecoveryCase.high_risk.desc(), due, RecoveryCase.id)).all()
-
-
-def my_day(cases: list[RecoveryCase]) -> list[RecoveryCase]:
-    """My day: the cases still to work, then those dispositioned in the past week (a late attempt can
-    still be logged on them); older finished cases are left out, or weeks of finished work would bury
-    the day's."""
-    since = utcnow() - RECENTLY_DISPOSITIONED
-
-    def listed(case: RecoveryCase) -> bool:
-        if case.status in ("instructed", "open"):
-            return True
-        latest = case.latest_disposition if case.status == "dispositioned" else None
-        return latest is not None and (latest.validation_timestamp is None or latest.validation_timestamp >= since)
-
-    return [c for c in cases if listed(c)]
 
 
 def recovery_case_for(release) -> RecoveryCase | None:

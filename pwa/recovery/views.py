@@ -5,12 +5,13 @@ import uuid
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from ..clock import utcnow
 from ..governance import access, vocab
 from ..security import requires
 from ..web import form_input, render, run_form
-from . import operations as ops
+from . import listing, operations as ops
 from .models import RecoveryCase
-from .queries import close_the_day_board, my_day, visible_recovery_cases
+from .queries import RECENTLY_DISPOSITIONED, close_the_day_board, visible_recovery_cases
 
 bp = Blueprint("recovery", __name__)
 
@@ -18,7 +19,11 @@ bp = Blueprint("recovery", __name__)
 @bp.get("/recovery")
 @requires(*access.READ_RECOVERY)
 def recovery_list():
-    return render("recovery/list.html", cases=my_day(visible_recovery_cases(current_user)))
+    """My day: the recovery cases assigned to me (all of them for a supervisor) still to work, then the
+    ones dispositioned in the past week (a late attempt can still be logged on them); older finished
+    cases are left out, or weeks of finished work would bury the day's."""
+    cases, attempt_counts = listing.my_day(current_user, utcnow() - RECENTLY_DISPOSITIONED)
+    return render("recovery/list.html", cases=cases, attempt_counts=attempt_counts)
 
 
 def _case_context(recovery: RecoveryCase, **extra) -> dict:
@@ -26,7 +31,8 @@ def _case_context(recovery: RecoveryCase, **extra) -> dict:
     return {"r": recovery, "missed": missed, "vocab": vocab, "form": {}, "errors": {}, "refusal": None,
             "rescue_options": vocab.RESCUE_BY_MODALITY[missed.modality],
             "approved_channels": sorted({route.channel for route in recovery.case.approved_routes}),
-            "client_id": str(uuid.uuid4()), "saved": request.args.get("saved"), **extra}
+            "client_id": str(uuid.uuid4()), "saved": request.args.get("saved"),
+            **listing.timeline(recovery, _page()), **extra}
 
 
 def _submit(recovery_id, operation, template: str, **extra):
@@ -48,6 +54,11 @@ def _submit(recovery_id, operation, template: str, **extra):
 def case(recovery_id):
     recovery = ops.get_recovery_case(recovery_id, current_user)
     return render("recovery/case.html", **_case_context(recovery))
+
+
+def _page() -> int:
+    value = request.args.get("attempts_page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
 @bp.post("/recovery/<int:recovery_id>/open")
