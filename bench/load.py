@@ -1,0 +1,274 @@
+"""Load on gunicorn over PostgreSQL with locust (pip install -e '.[bench]'); bounded in time and users.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres:postgres@127.0.0.1:5432/continuity_bench \
+        .venv/bin/python bench/load.py [--history 25] [--seconds 60] [--users 50] [--phones 200]
+
+It empties that database, migrates it, builds the organisation of bench/world.py (and with --history N,
+N finished cases of 8 attempts per worker spread over the past year: 500 gives 200,000 attempts), starts
+gunicorn with deploy/gunicorn.conf.py, and runs two phases:
+
+1. `--users` outreach workers (each signed in as their own user) for `--seconds`, with 1-3 s between
+   requests: My day, a case page and, one request in five, an attempt posted through the API; beside
+   them a few users fetch a static file (the stylesheet), the baseline.
+2. A sync burst: `--phones` phones (4 per worker) sign in, then all send a batch of 5 attempts at the
+   same moment, then all replay the same batch.
+
+It prints per-request figures (count, errors, median, p95), the ratio of My day's p95 to the static
+file's, and for the burst: entries created and duplicates as answered, attempts counted in the
+database, 5xx answers and dropped connections (requests with no answer at all).
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import itertools  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from gevent.event import Event  # noqa: E402
+from locust import HttpUser, between, constant, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+from locust.exception import StopUser  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+import world as bench_world  # noqa: E402
+
+WORLD: dict = {}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class OutreachWorker(HttpUser):
+    """One outreach worker on a phone: My day, a case, and one request in five logs an attempt."""
+
+    wait_time = between(1, 3)
+    logins = itertools.count()
+
+    def on_start(self):
+        me = WORLD["workers"][next(self.logins) % len(WORLD["workers"])]
+        self.cases = me["cases"]
+        answer = self.client.post("/api/v1/session", json={"username": me["username"], "password": bench_world.PASSWORD},
+                                  name="sign in").json()
+        self.client.headers["X-CSRFToken"] = answer["csrf_token"]
+
+    @task(2)
+    def my_day(self):
+        self.client.get("/recovery", name="My day")
+
+    @task(2)
+    def case_page(self):
+        self.client.get(f"/recovery/{random.choice(self.cases)}", name="case page")
+
+    @task(1)
+    def log_attempt(self):
+        body = {**bench_world.attempt_body(datetime.now(UTC)), "client_id": str(uuid.uuid4())}
+        self.client.post(f"/api/v1/recovery-cases/{random.choice(self.cases)}/attempts", json=body,
+                         name="post attempt")
+
+
+class StaticReader(HttpUser):
+    """The baseline in the same run: a static file served by the same gunicorn."""
+
+    wait_time = between(1, 3)
+
+    @task
+    def stylesheet(self):
+        self.client.get("/static/css/app.css", name="static file")
+
+
+class Phone(HttpUser):
+    """A phone that sends one batch of 5 attempts when the burst starts, then replays it."""
+
+    wait_time = constant(0)
+    logins = itertools.count()
+    ready: list = []
+    go = Event()
+    replay = Event()
+    results: dict = {"created": 0, "duplicate": 0, "other": 0, "5xx": 0, "dropped": 0, "sent": 0, "replayed": 0}
+
+    def on_start(self):
+        n = next(self.logins)
+        me = WORLD["workers"][n % len(WORLD["workers"])]
+        answer = self.client.post("/api/v1/session", json={"username": me["username"], "password": bench_world.PASSWORD},
+                                  name="sign in").json()
+        self.client.headers["X-CSRFToken"] = answer["csrf_token"]
+        case = me["cases"][n % len(me["cases"])]
+        at = datetime.now(UTC)
+        self.batch = {"device_id": f"phone-{n}", "sent_at": now_iso(), "entries": [
+            {"client_id": str(uuid.uuid4()), "kind": "attempt", "recovery_case_id": case,
+             "recorded_at": at.isoformat(), "payload": bench_world.attempt_body(at)} for _ in range(5)]}
+        Phone.ready.append(self)
+
+    def _send(self, name: str) -> None:
+        self.batch["sent_at"] = now_iso()
+        try:
+            with self.client.post("/api/v1/sync", json=self.batch, name=name, catch_response=True) as response:
+                if response.status_code == 0:  # no answer: the connection dropped
+                    Phone.results["dropped"] += 1
+                    response.failure("dropped")
+                    return
+                if response.status_code >= 500:
+                    Phone.results["5xx"] += 1
+                    response.failure(f"{response.status_code}")
+                    return
+                for result in response.json()["results"]:
+                    key = result["status"] if result["status"] in ("created", "duplicate") else "other"
+                    Phone.results[key] += 1
+        except Exception:  # noqa: BLE001  (anything that is not an answer counts as dropped)
+            Phone.results["dropped"] += 1
+
+    @task
+    def burst(self):
+        Phone.go.wait()
+        self._send("sync batch")
+        Phone.results["sent"] += 1
+        Phone.replay.wait()
+        self._send("sync replay")
+        Phone.results["replayed"] += 1
+        raise StopUser()  # one batch and its replay per phone
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, history: int, workers: int, cases: int) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    os.environ["DATABASE_URL"] = url
+    from pwa import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        WORLD.update(bench_world.build(workers, cases))
+    if history:
+        started = time.monotonic()
+        with engine.begin() as conn:
+            written = bench_world.add_history(conn, WORLD["templates"], history)
+        print(f"history: {written} attempts on {history * len(WORLD['templates'])} finished cases "
+              f"written in {time.monotonic() - started:.0f} s")
+    with engine.connect() as conn:
+        total = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts"))
+    print(f"database: {total} attempts, {workers} workers with {cases} open cases each")
+    engine.dispose()
+
+
+def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
+           "SECRET_KEY": "bench-secret-key"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    import requests
+
+    for _ in range(120):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return process
+        except requests.RequestException:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("gunicorn did not start: " + process.stderr.read())
+
+
+def row(stats, name: str, method: str) -> str:
+    entry = stats.get(name, method)
+    return (f"{name:<14} {entry.num_requests:>7} {entry.num_failures:>6} {entry.median_response_time:>8.0f} "
+            f"{entry.get_response_time_percentile(0.95):>8.0f}")
+
+
+def run_workers(host: str, users: int, seconds: int) -> None:
+    statics = max(2, users // 10)
+    env = Environment(user_classes=[OutreachWorker, StaticReader], host=host)
+    runner = env.create_local_runner()
+    OutreachWorker.fixed_count, StaticReader.fixed_count = users, statics
+    runner.start(users + statics, spawn_rate=users + statics)
+    gevent.sleep(seconds)
+    runner.quit()
+    stats = env.stats
+    print(f"\n1. {users} outreach workers and {statics} static readers for {seconds} s")
+    print(f"{'request':<14} {'count':>7} {'errors':>6} {'median':>8} {'p95 ms':>8}")
+    for name, method in (("My day", "GET"), ("case page", "GET"), ("post attempt", "POST"), ("static file", "GET")):
+        print(row(stats, name, method))
+    day, static = stats.get("My day", "GET"), stats.get("static file", "GET")
+    ratio = day.get_response_time_percentile(0.95) / max(1, static.get_response_time_percentile(0.95))
+    print(f"My day p95 / static p95 = {ratio:.1f}x; errors in all: {stats.total.num_failures}")
+
+
+def run_burst(host: str, url: str, phones: int) -> None:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        before = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts"))
+    env = Environment(user_classes=[Phone], host=host)
+    runner = env.create_local_runner()
+    runner.start(phones, spawn_rate=phones)
+    while len(Phone.ready) < phones:
+        gevent.sleep(0.2)
+    started = time.monotonic()
+    Phone.go.set()
+    while Phone.results["sent"] < phones:
+        gevent.sleep(0.05)
+    wave = time.monotonic() - started
+    Phone.replay.set()
+    while Phone.results["replayed"] < phones:
+        gevent.sleep(0.05)
+    runner.quit()
+    with engine.connect() as conn:
+        stored = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts")) - before
+    engine.dispose()
+    r, stats = Phone.results, env.stats
+    print(f"\n2. sync burst: {phones} phones x 5 entries at once, then the same batches replayed")
+    print(f"{'request':<14} {'count':>7} {'errors':>6} {'median':>8} {'p95 ms':>8}")
+    for name in ("sync batch", "sync replay"):
+        print(row(stats, name, "POST"))
+    print(f"first wave answered in {wave:.1f} s; answered created: {r['created']}, duplicates: {r['duplicate']}, "
+          f"other: {r['other']}; attempts stored (counted in the database): {stored}; "
+          f"lost: {phones * 5 - stored}; 5xx: {r['5xx']}; dropped connections: {r['dropped']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=0, help="finished cases per worker over the past year")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--phones", type=int, default=200)
+    parser.add_argument("--cases", type=int, default=3, help="open cases per worker")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        raise SystemExit("set BENCH_DATABASE_URL to a PostgreSQL database this may empty")
+    prepare(url, args.history, args.users, args.cases)
+    port = free_port()
+    server = start_gunicorn(url, port)
+    try:
+        host = f"http://127.0.0.1:{port}"
+        print(f"gunicorn: deploy/gunicorn.conf.py, {os.environ.get('WEB_CONCURRENCY', 'default')} workers, "
+              f"{os.environ.get('GUNICORN_THREADS', 4)} threads, keep-alive {os.environ.get('GUNICORN_KEEPALIVE', 75)} s")
+        run_workers(host, args.users, args.seconds)
+        run_burst(host, url, args.phones)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+if __name__ == "__main__":
+    main()
