@@ -42,7 +42,7 @@ WEB_CONCURRENCY=2
 EOF
 set -a; . "$WORK/continuity.env"; set +a
 
-step "database: migrate from empty, first admin, an integration token"
+step "database: migrate from empty, first admin, an integration token, the demo organisation"
 $VENV/python - <<'EOF'
 import os, sqlalchemy as sa
 engine = sa.create_engine(os.environ["DATABASE_URL"])
@@ -50,9 +50,10 @@ with engine.begin() as conn:
     conn.execute(sa.text("DROP SCHEMA public CASCADE")); conn.execute(sa.text("CREATE SCHEMA public"))
 EOF
 $VENV/flask --app wsgi db upgrade 2>&1 | tail -1
-$VENV/flask --app wsgi users create ada --role admin --password 'rehearsal-admin-pass' --name "Administrator"
+$VENV/flask --app wsgi users create opsadmin --role admin --password 'rehearsal-admin-pass' --name "Administrator"
 $VENV/flask --app wsgi tokens create ehr-feed --expires-days 90 >/dev/null
 $VENV/flask --app wsgi tokens list
+$VENV/flask --app wsgi demo | head -1   # a realistic organisation, so the backup below has an archive to verify
 
 step "self-signed certificate"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=localhost" \
@@ -95,7 +96,7 @@ check "/healthz 200 with a sweep younger than 2 minutes" \
   "[ \$code = 200 ] && python3 -c 'import json,sys; sys.exit(json.load(open(\"$WORK/healthz.json\"))[\"sweep_age_seconds\"] >= 120)'"
 curl -sk -D "$WORK/signin.headers" -o "$WORK/signin.json" -H 'Content-Type: application/json' \
   -H "Referer: https://localhost:$HTTPS_PORT/" \
-  -d '{"username": "ada", "password": "rehearsal-admin-pass"}' "https://localhost:$HTTPS_PORT/api/v1/session"
+  -d '{"username": "opsadmin", "password": "rehearsal-admin-pass"}' "https://localhost:$HTTPS_PORT/api/v1/session"
 grep -iE '^(HTTP|set-cookie|strict-transport-security|x-request-id)' "$WORK/signin.headers"
 check "sign-in over https: 200" "head -1 '$WORK/signin.headers' | grep -q ' 200'"
 check "the session cookie is Secure and HttpOnly" "grep -i '^set-cookie:' '$WORK/signin.headers' | grep -q 'Secure; HttpOnly'"
@@ -107,7 +108,7 @@ check "the logs carry no password" "! grep -q 'rehearsal-admin-pass' '$WORK/web.
 code=$(curl -s -o /dev/null -D "$WORK/http.headers" -w '%{http_code}' "http://localhost:$HTTP_PORT/recovery")
 check "plain http is redirected to https" "[ $code = 301 ] && grep -qi '^location: https://localhost:$HTTPS_PORT/recovery' '$WORK/http.headers'"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/api/v1/session" \
-  -H 'Content-Type: application/json' -d '{"username": "ada", "password": "rehearsal-admin-pass"}')
+  -H 'Content-Type: application/json' -d '{"username": "opsadmin", "password": "rehearsal-admin-pass"}')
 check "a plain-http sign-in that skips the proxy is refused" "[ $code = 403 ]"
 
 step "backup and restore (pg_dump / pg_restore), archive verified"

@@ -43,7 +43,7 @@ def sweep_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _beat(started: float) -> None:
+def record_heartbeat(started: float) -> None:
     """Record the finished sweep in the same transaction as its work."""
     from .ops.models import SweepHeartbeat
 
@@ -66,7 +66,7 @@ def sweep_once():
     with sweep_lock() as mine:
         report = run_sweep() if mine else None
         if report is not None:
-            _beat(started)
+            record_heartbeat(started)
         db.session.commit()
     # Sending takes each delivery with its own claim, so it is safe beside another instance's sweep.
     sent = send_due_alerts()

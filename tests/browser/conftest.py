@@ -10,6 +10,7 @@ Every test in this folder is marked `browser` (`pytest -m "not browser"` leaves 
 import os
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,8 +37,11 @@ def _app(database: Path):
     from pwa import create_app
     from pwa.push.keys import generate_private_key
 
+    # No sweeper runs beside these servers (its sweeps would move the demo under the tests): the
+    # heartbeat written with the demo counts as fresh for a day, so no stale-sweep banner shows.
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                       "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key()})
+                       "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key(),
+                       "SWEEP_STALE_SECONDS": 24 * 3600})
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +52,14 @@ def demo_database(tmp_path_factory) -> Path:
 
     from pwa.demo import load_demo
     from pwa.extensions import db
+    from pwa.sweeper import record_heartbeat
 
     path = tmp_path_factory.mktemp("demo-db") / "demo.sqlite"
     app = _app(path)
     with app.app_context():
         upgrade()
         load_demo()
+        record_heartbeat(time.monotonic())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()  # the last connection closes: SQLite folds its WAL into the file
