@@ -59,11 +59,13 @@ class OutreachWorker(HttpUser):
     logins = itertools.count()
 
     def on_start(self):
+        self.client.verify = False  # the self-signed certificate of --nginx
         me = WORLD["workers"][next(self.logins) % len(WORLD["workers"])]
         self.cases = me["cases"]
         answer = self.client.post("/api/v1/session", json={"username": me["username"], "password": bench_world.PASSWORD},
                                   name="sign in").json()
         self.client.headers["X-CSRFToken"] = answer["csrf_token"]
+        self.client.headers["Referer"] = self.host + "/"  # as a browser sends it (CSRF over https checks it)
 
     @task(2)
     def my_day(self):
@@ -85,6 +87,9 @@ class StaticReader(HttpUser):
 
     wait_time = between(1, 3)
 
+    def on_start(self):
+        self.client.verify = False
+
     @task
     def stylesheet(self):
         self.client.get("/static/css/app.css", name="static file")
@@ -98,14 +103,17 @@ class Phone(HttpUser):
     ready: list = []
     go = Event()
     replay = Event()
-    results: dict = {"created": 0, "duplicate": 0, "other": 0, "5xx": 0, "dropped": 0, "sent": 0, "replayed": 0}
+    results: dict = {phase: {"created": 0, "duplicate": 0, "other": 0, "5xx": 0, "dropped": 0, "done": 0}
+                     for phase in ("wave", "replay")}
 
     def on_start(self):
+        self.client.verify = False
         n = next(self.logins)
         me = WORLD["workers"][n % len(WORLD["workers"])]
         answer = self.client.post("/api/v1/session", json={"username": me["username"], "password": bench_world.PASSWORD},
                                   name="sign in").json()
         self.client.headers["X-CSRFToken"] = answer["csrf_token"]
+        self.client.headers["Referer"] = self.host + "/"  # as a browser sends it (CSRF over https checks it)
         case = me["cases"][n % len(me["cases"])]
         at = datetime.now(UTC)
         self.batch = {"device_id": f"phone-{n}", "sent_at": now_iso(), "entries": [
@@ -113,32 +121,33 @@ class Phone(HttpUser):
              "recorded_at": at.isoformat(), "payload": bench_world.attempt_body(at)} for _ in range(5)]}
         Phone.ready.append(self)
 
-    def _send(self, name: str) -> None:
+    def _send(self, name: str, phase: str) -> None:
+        counts = Phone.results[phase]
         self.batch["sent_at"] = now_iso()
         try:
             with self.client.post("/api/v1/sync", json=self.batch, name=name, catch_response=True) as response:
-                if response.status_code == 0:  # no answer: the connection dropped
-                    Phone.results["dropped"] += 1
+                if response.status_code == 0:  # no answer at all: the connection dropped
+                    counts["dropped"] += 1
                     response.failure("dropped")
-                    return
-                if response.status_code >= 500:
-                    Phone.results["5xx"] += 1
+                elif response.status_code >= 500:
+                    counts["5xx"] += 1
                     response.failure(f"{response.status_code}")
-                    return
-                for result in response.json()["results"]:
-                    key = result["status"] if result["status"] in ("created", "duplicate") else "other"
-                    Phone.results[key] += 1
-        except Exception:  # noqa: BLE001  (anything that is not an answer counts as dropped)
-            Phone.results["dropped"] += 1
+                elif response.status_code != 200:
+                    counts["other"] += 5
+                    response.failure(f"{response.status_code}")
+                else:
+                    for result in response.json()["results"]:
+                        counts[result["status"] if result["status"] in ("created", "duplicate") else "other"] += 1
+        except OSError:  # the connection failed outside locust's own handling
+            counts["dropped"] += 1
+        counts["done"] += 1
 
     @task
     def burst(self):
         Phone.go.wait()
-        self._send("sync batch")
-        Phone.results["sent"] += 1
+        self._send("sync batch", "wave")
         Phone.replay.wait()
-        self._send("sync replay")
-        Phone.results["replayed"] += 1
+        self._send("sync replay", "replay")
         raise StopUser()  # one batch and its replay per phone
 
 
@@ -174,11 +183,13 @@ def prepare(url: str, history: int, workers: int, cases: int) -> None:
     engine.dispose()
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, behind_proxy: bool, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "SECRET_KEY": "bench-secret-key"}
+    if behind_proxy:
+        env.update(TRUSTED_PROXIES="1", REQUIRE_HTTPS="1")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
     import requests
 
     for _ in range(120):
@@ -188,7 +199,37 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen:
         except requests.RequestException:
             time.sleep(0.5)
     process.kill()
-    raise SystemExit("gunicorn did not start: " + process.stderr.read())
+    raise SystemExit("gunicorn did not start: " + log.read_text())
+
+
+def start_nginx(web_port: int) -> tuple[str, callable]:
+    """nginx in front of gunicorn, as docs/deploy.md runs it: deploy/nginx/continuity.conf with a self-signed
+    certificate in a scratch folder (ports, paths and server name changed as deploy/rehearse.sh does)."""
+    import re
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="continuity-bench-nginx."))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "2", "-subj", "/CN=localhost", "-keyout", str(work / "privkey.pem"),
+                    "-out", str(work / "fullchain.pem")], check=True, capture_output=True)
+    http_port, https_port = free_port(), free_port()
+    conf = (ROOT / "deploy/nginx/continuity.conf").read_text()
+    conf = conf.replace("127.0.0.1:8000", f"127.0.0.1:{web_port}").replace("/etc/ssl/continuity", str(work))
+    conf = conf.replace("continuity.example.org", "localhost")
+    conf = re.sub(r"listen \[::\]:\d+[^;]*;", "", conf)
+    conf = conf.replace("listen 80;", f"listen {http_port};").replace("listen 443 ssl", f"listen {https_port} ssl")
+    (work / "continuity.conf").write_text(conf)
+    temp = " ".join(f"{kind}_temp_path {work / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (work / "nginx.conf").write_text(
+        f"worker_processes 1; pid {work / 'nginx.pid'}; error_log {work / 'error.log'};\n"
+        f"events {{ worker_connections 4096; }}\n"
+        f"http {{ access_log off; {temp} include {work / 'continuity.conf'}; }}\n")
+    subprocess.run(["nginx", "-c", str(work / "nginx.conf")], check=True)
+
+    def stop():
+        subprocess.run(["nginx", "-c", str(work / "nginx.conf"), "-s", "quit"], check=False)
+
+    return f"https://localhost:{https_port}", stop
 
 
 def row(stats, name: str, method: str) -> str:
@@ -231,24 +272,26 @@ def run_burst(host: str, url: str, phones: int) -> None:
         gevent.sleep(0.2)
     started = time.monotonic()
     Phone.go.set()
-    while Phone.results["sent"] < phones:
+    while Phone.results["wave"]["done"] < phones:
         gevent.sleep(0.05)
-    wave = time.monotonic() - started
+    elapsed = time.monotonic() - started
     Phone.replay.set()
-    while Phone.results["replayed"] < phones:
+    while Phone.results["replay"]["done"] < phones:
         gevent.sleep(0.05)
     runner.quit()
     with engine.connect() as conn:
         stored = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts")) - before
     engine.dispose()
-    r, stats = Phone.results, env.stats
+    wave, replay, stats = Phone.results["wave"], Phone.results["replay"], env.stats
     print(f"\n2. sync burst: {phones} phones x 5 entries at once, then the same batches replayed")
     print(f"{'request':<14} {'count':>7} {'errors':>6} {'median':>8} {'p95 ms':>8}")
     for name in ("sync batch", "sync replay"):
         print(row(stats, name, "POST"))
-    print(f"first wave answered in {wave:.1f} s; answered created: {r['created']}, duplicates: {r['duplicate']}, "
-          f"other: {r['other']}; attempts stored (counted in the database): {stored}; "
-          f"lost: {phones * 5 - stored}; 5xx: {r['5xx']}; dropped connections: {r['dropped']}")
+    print(f"wave (answered in {elapsed:.1f} s): created {wave['created']}, duplicate {wave['duplicate']}, "
+          f"other {wave['other']}, 5xx {wave['5xx']}, dropped connections {wave['dropped']}")
+    print(f"replay: created {replay['created']}, duplicate {replay['duplicate']}, other {replay['other']}, "
+          f"5xx {replay['5xx']}, dropped connections {replay['dropped']}")
+    print(f"attempts stored (counted in the database): {stored} of {phones * 5}; lost: {phones * 5 - stored}")
 
 
 def main() -> None:
@@ -258,22 +301,36 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--cases", type=int, default=3, help="open cases per worker")
+    parser.add_argument("--nginx", action="store_true",
+                        help="through nginx with TLS as docs/deploy.md deploys it (else straight to gunicorn)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         raise SystemExit("set BENCH_DATABASE_URL to a PostgreSQL database this may empty")
     prepare(url, args.history, args.users, args.cases)
     port = free_port()
-    server = start_gunicorn(url, port)
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"continuity-bench-gunicorn-{port}.log"
+    server = start_gunicorn(url, port, args.nginx, log)
+    stop_proxy = None
     try:
         host = f"http://127.0.0.1:{port}"
+        if args.nginx:
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            host, stop_proxy = start_nginx(port)
         print(f"gunicorn: deploy/gunicorn.conf.py, {os.environ.get('WEB_CONCURRENCY', 'default')} workers, "
-              f"{os.environ.get('GUNICORN_THREADS', 4)} threads, keep-alive {os.environ.get('GUNICORN_KEEPALIVE', 75)} s")
+              f"{os.environ.get('GUNICORN_THREADS', 4)} threads, keep-alive {os.environ.get('GUNICORN_KEEPALIVE', 75)} s"
+              f"{'; through nginx (deploy/nginx/continuity.conf) over https' if args.nginx else '; clients straight to gunicorn'}")
         run_workers(host, args.users, args.seconds)
         run_burst(host, url, args.phones)
     finally:
+        if stop_proxy:
+            stop_proxy()
         server.terminate()
         server.wait(30)
+    timeouts = log.read_text().count("WORKER TIMEOUT")
+    print(f"gunicorn log ({log}): {timeouts} worker timeouts")
 
 
 if __name__ == "__main__":

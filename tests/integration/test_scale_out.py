@@ -47,15 +47,25 @@ class Cluster:
                                 GUNICORN_BIND=f"127.0.0.1:{port}") for port in self.ports]
         self.sweepers = []
         self.urls = [f"http://127.0.0.1:{port}" for port in self.ports]
-        for url in self.urls:
-            wait_for(lambda: self._up(url), timeout=60, what=f"{url}/healthz")
+        try:
+            for url in self.urls:
+                wait_for(lambda: self._up(url), timeout=60, what=f"{url}/healthz")
+        except BaseException:
+            for process in self.web:  # never leave a server behind on the test database
+                process.kill()
+            raise
 
     def start_sweepers(self):
         self.sweepers = [self._start([sys.executable, "-m", "flask", "--app", "wsgi", "sweeper"]) for _ in range(2)]
 
     def stop_sweepers(self) -> list[str]:
-        outputs, self.sweepers = [stop(process) for process in self.sweepers], []
-        return outputs
+        try:
+            return [stop(process) for process in self.sweepers]
+        finally:
+            for process in self.sweepers:
+                if process.poll() is None:
+                    process.kill()
+            self.sweepers = []
 
     def _start(self, command, **env):
         return subprocess.Popen(command, cwd=ROOT, env={**self.env, **env}, stdout=subprocess.PIPE,
@@ -69,7 +79,12 @@ class Cluster:
             return False
 
     def stop(self) -> list[str]:
-        return [stop(process) for process in self.web + self.sweepers]
+        try:
+            return [stop(process) for process in self.web + self.sweepers]
+        finally:
+            for process in self.web + self.sweepers:
+                if process.poll() is None:
+                    process.kill()
 
 
 @pytest.fixture(scope="module")

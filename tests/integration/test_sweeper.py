@@ -84,7 +84,11 @@ def test_an_unopened_high_risk_case_gets_e4_and_its_push_with_nobody_running_a_c
     try:
         message = wait_for(lambda: push_service.to(supervisor.path), what="the E4 push")[0]
     finally:
-        output = stop(sweeper)
+        try:
+            output = stop(sweeper)
+        finally:
+            if sweeper.poll() is None:
+                sweeper.kill()
     payload = supervisor.open(message)
     assert payload["body"] == "High-priority recovery not started"
     assert payload["url"] == "/escalations"
