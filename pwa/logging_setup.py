@@ -19,15 +19,16 @@ access = logging.getLogger("continuity.request")
 
 
 class StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is when a line is logged (as logging's own last-resort handler
-    does), so a replaced stderr (a test's capture, a daemon's redirect) still gets the lines."""
+    """Writes to the process's own stderr (file descriptor 2) whenever a line is logged: lines reach
+    journald or a container's log even if sys.stderr was swapped meanwhile (a command's output capture,
+    a test's), and a command's captured output holds only what it printed."""
 
     def __init__(self):
         super().__init__()
 
     @property
     def stream(self):
-        return sys.stderr
+        return sys.__stderr__
 
     @stream.setter
     def stream(self, _value):
