@@ -101,6 +101,7 @@ class Phone(HttpUser):
     wait_time = constant(0)
     logins = itertools.count()
     ready: list = []
+    errors: list = []
     go = Event()
     replay = Event()
     results: dict = {phase: {"created": 0, "duplicate": 0, "other": 0, "5xx": 0, "dropped": 0, "done": 0}
@@ -128,6 +129,7 @@ class Phone(HttpUser):
             with self.client.post("/api/v1/sync", json=self.batch, name=name, catch_response=True) as response:
                 if response.status_code == 0:  # no answer at all: the connection dropped
                     counts["dropped"] += 1
+                    Phone.errors.append(repr(response.error)[:200])
                     response.failure("dropped")
                 elif response.status_code >= 500:
                     counts["5xx"] += 1
@@ -263,8 +265,7 @@ def run_workers(host: str, users: int, seconds: int) -> None:
 
 def run_burst(host: str, url: str, phones: int) -> None:
     engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        before = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts"))
+
     env = Environment(user_classes=[Phone], host=host)
     runner = env.create_local_runner()
     runner.start(phones, spawn_rate=phones)
@@ -279,8 +280,8 @@ def run_burst(host: str, url: str, phones: int) -> None:
     while Phone.results["replay"]["done"] < phones:
         gevent.sleep(0.05)
     runner.quit()
-    with engine.connect() as conn:
-        stored = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts")) - before
+    with engine.connect() as conn:  # the burst's own entries: their device ids are the phones'
+        stored = conn.scalar(sa.text("SELECT count(*) FROM recovery_attempts WHERE device_id LIKE 'phone-%'"))
     engine.dispose()
     wave, replay, stats = Phone.results["wave"], Phone.results["replay"], env.stats
     print(f"\n2. sync burst: {phones} phones x 5 entries at once, then the same batches replayed")
@@ -292,6 +293,8 @@ def run_burst(host: str, url: str, phones: int) -> None:
     print(f"replay: created {replay['created']}, duplicate {replay['duplicate']}, other {replay['other']}, "
           f"5xx {replay['5xx']}, dropped connections {replay['dropped']}")
     print(f"attempts stored (counted in the database): {stored} of {phones * 5}; lost: {phones * 5 - stored}")
+    for error, n in sorted({e: Phone.errors.count(e) for e in Phone.errors}.items(), key=lambda item: -item[1]):
+        print(f"  dropped: {n} x {error}")
 
 
 def main() -> None:
