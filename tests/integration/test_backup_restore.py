@@ -4,7 +4,7 @@ chain is verified after it; a restored chain that does not verify fails the comm
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from test_workflow2_rules import W2
+from tests.support.worlds import W2
 
 
 def cli(app, *args):

@@ -19,8 +19,8 @@ from conftest import PASSWORD
 from pwa.extensions import db
 from test_push import Device, FakePushService, subscribe
 from test_sweeper import real_now, stop, wait_for
-from test_workflow2_flow import attempt_payload
-from test_workflow2_rules import W2
+from tests.support.payloads import attempt_payload
+from tests.support.worlds import W2
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from test_sync import SYNC, attempt
-from test_workflow2_rules import W2
+from tests.support.worlds import W2
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from test_push import Device, FakePushService, signed_in, subscribe
-from test_workflow2_sweep import TUESDAY, Sweep
+from tests.support.worlds import TUESDAY, Sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
