@@ -9,6 +9,7 @@ from .intake.models import (  # noqa: F401
 from .ops.models import SweepHeartbeat  # noqa: F401
 from .push.models import PushDelivery, PushSubscription  # noqa: F401
 from .recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition, SyncConflict  # noqa: F401
+from .support.models import SupportRequest  # noqa: F401
 from .review.models import (  # noqa: F401
     DecisionCommunication, PanelDetermination, Restriction, ThresholdPolicy, ThresholdReview,
 )

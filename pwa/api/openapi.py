@@ -12,7 +12,11 @@ from ..cases.schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 from ..intake.schemas import AttendanceCodeInput, ClassificationInput, EvidenceInput, MissedContactInput, ReleaseInput
 from ..outcomes import schemas as outcome_schemas
 from ..push.schemas import SubscriptionInput, SubscriptionKeysInput, UnsubscribeInput
-from ..recovery.schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
+from ..recovery.schemas import (
+    AbsenceNoticeInput, ArrivalInput, AttemptInput, CloseRecoveryInput, DispositionInput, ExceptionDecisionInput,
+    OpenRecoveryInput,
+)
+from ..support.schemas import ResolveSupportInput
 from ..review.schemas import (
     CommunicationInput, DeterminationInput, RestrictionInput, ThresholdPolicyInput, ThresholdReviewInput,
 )
@@ -24,7 +28,8 @@ COMPONENTS = {
     "MissedContactInput": MissedContactInput, "ClassificationInput": ClassificationInput,
     "EvidenceInput": EvidenceInput, "ReleaseInput": ReleaseInput, "AttendanceCodeInput": AttendanceCodeInput,
     "OpenRecoveryInput": OpenRecoveryInput, "AttemptInput": AttemptInput, "DispositionInput": DispositionInput,
-    "ExceptionDecisionInput": ExceptionDecisionInput,
+    "ExceptionDecisionInput": ExceptionDecisionInput, "CloseRecoveryInput": CloseRecoveryInput,
+    "ArrivalInput": ArrivalInput, "AbsenceNoticeInput": AbsenceNoticeInput, "ResolveSupportInput": ResolveSupportInput,
     "ThresholdPolicyInput": ThresholdPolicyInput, "ThresholdReviewInput": ThresholdReviewInput,
     "DeterminationInput": DeterminationInput, "CommunicationInput": CommunicationInput,
     "RestrictionInput": RestrictionInput,
@@ -40,7 +45,7 @@ COMPONENTS = {
         "ThresholdPolicyOut", "EventRecordOut", "RecoveryRecordOut", "EventFigureOut", "RateFigureOut",
         "LatestDispositionOut", "FiguresOut", "DeterminationOut", "CommunicationOut", "RestrictionOut",
         "ThresholdReviewOut", "ThresholdReviewDetailOut", "BreachOut", "WeeklyGovernanceOut",
-        "PushPublicKeyOut", "PushSubscriptionOut", "SyncResultOut", "SyncOut")},
+        "PushPublicKeyOut", "PushSubscriptionOut", "SyncResultOut", "SyncOut", "SupportRequestOut")},
     # GET /api/v1/outcomes, nested schemas first.
     **{name: getattr(outcome_schemas, name) for name in (
         "OutcomeFiltersOut", "OutcomeValueOut", "OutcomeFigureOut", "EscalationLevelOut", "OutcomeGroupOut",

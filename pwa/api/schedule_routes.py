@@ -4,6 +4,7 @@ from flask_login import current_user
 from ..cases import operations as cases
 from ..governance import access
 from ..intake import operations as intake
+from ..recovery import back_in_care
 from ..security import requires
 from .blueprint import bp, committed, json_body, saved
 from .schemas import AppointmentOut, CaseOut
@@ -46,7 +47,9 @@ def upsert_appointment():
 @bp.post("/appointments/<ref>/attendance")
 @requires(*access.SEND_ATTENDANCE_SIGNAL)
 def attendance_signal(ref):
-    """A virtual-session attendance signal (join and leave times) or an arrival.
+    """A virtual-session attendance signal (join and leave times), an arrival, or a recording sent or
+    viewed (a viewing is partial engagement, never attendance). An attended session closes the person's
+    recovery cases for earlier misses as `reengaged`.
     ---
     post:
       tags: [schedule]
@@ -57,4 +60,4 @@ def attendance_signal(ref):
         404: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    return committed(lambda: AppointmentOut().dump(cases.record_attendance_signal(ref, json_body())))
+    return committed(lambda: AppointmentOut().dump(back_in_care.record_attendance_signal(ref, json_body(), current_user)))

@@ -1,12 +1,12 @@
 """People's cases, their contact routes and the live schedule of appointments."""
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
-from ..governance.vocab import CONTACT_CHANNELS, MODALITIES, RISK_FLAGS
+from ..governance.vocab import CONTACT_CHANNELS, MODALITIES, NOTICE_CHANNELS, RISK_FLAGS
 from ..models_base import UTCDateTime, enum_check
 from ..clock import utcnow
 
@@ -18,6 +18,9 @@ class Case(db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     team: Mapped[str | None] = mapped_column(sa.String(80))
     assigned_outreach_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Section 4: the attendance expectations explained to the person at intake, and when.
+    expectations_explained_on: Mapped[date | None]
+    expectations_text: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -69,7 +72,7 @@ class Appointment(db.Model):
     """The live schedule, upserted by the schedule feed; attendance signals land here too."""
 
     __tablename__ = "appointments"
-    __table_args__ = (enum_check("modality", MODALITIES),)
+    __table_args__ = (enum_check("modality", MODALITIES), enum_check("absence_channel", NOTICE_CHANNELS, nullable=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_ref: Mapped[str] = mapped_column(sa.String(64), unique=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
@@ -86,6 +89,32 @@ class Appointment(db.Model):
     miss_detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     detected_event_type: Mapped[str | None] = mapped_column(sa.String(30))
     event_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Section 4: the missed appointment this one makes up for (a make-up session, another slot).
+    makeup_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
+    # Notice given in advance: a notified absence is never a missed contact.
+    absence_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    absence_reason: Mapped[str | None] = mapped_column(sa.Text)
+    absence_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    absence_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A session recording sent to the person, and its viewing: partial engagement, never attendance.
+    recording_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recording_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     case: Mapped[Case] = relationship(lazy="joined")
+    makeup_for: Mapped["Appointment | None"] = relationship(remote_side=[id])
+
+    @property
+    def attended(self) -> bool:
+        """An attendance signal with no miss: an arrival, or a virtual session joined (and not left early)."""
+        return bool(self.arrived_at or self.joined_at) and self.miss_detected_at is None and not self.cancelled
+
+    @property
+    def status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        if self.absence_notified_at is not None:
+            return "notified_absence"
+        if self.miss_detected_at is not None:
+            return "missed"
+        return "attended" if self.attended else "scheduled"

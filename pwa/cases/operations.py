@@ -29,6 +29,9 @@ def upsert_case(data) -> tuple[Case, bool]:
         db.session.add(case)
     case.display_name = values["display_name"]
     case.team = values.get("team") or None
+    if "expectations_explained_on" in values or "expectations_text" in values:
+        case.expectations_explained_on = values.get("expectations_explained_on")
+        case.expectations_text = (values.get("expectations_text") or "").strip() or None
     case.assigned_outreach_worker = worker
     # Kept rows stay (a row deleted and inserted again in one flush would break the unique (case, flag)).
     kept = {row.flag: row for row in case.risk_flag_rows}
@@ -113,8 +116,8 @@ def record_attendance_signal(ref: str, data) -> Appointment:
 def detected_miss(appointment: Appointment, now: datetime) -> DetectedMiss | None:
     """The miss the appointment's signals reveal by `now`, if any (none for a cancelled one)."""
     cfg = current_app.config
-    if appointment.cancelled:
-        return None
+    if appointment.cancelled or appointment.absence_notified_at is not None:
+        return None  # a notified absence is never a missed contact
     return detect_miss(
         modality=appointment.modality, scheduled_at=appointment.scheduled_at,
         duration_minutes=appointment.duration_minutes, now=now,

@@ -2,7 +2,7 @@
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from ..governance import vocab
-from ..schema_fields import InputSchema, WholeNumber, choice, text, when
+from ..schema_fields import InputSchema, WholeNumber, choice, day, text, when
 
 
 REF = r"^[A-Za-z0-9._-]+\Z"  # \Z, not $: "$" also matches before a trailing newline
@@ -30,6 +30,9 @@ class CaseInput(InputSchema):
                                  error_messages={"required": "List the contact routes.",
                                                  "invalid": "Give a list of routes."})
     assigned_outreach_worker = text(80, required=False)
+    # Section 4: the attendance expectations explained at intake (the policy in plain words) and when.
+    expectations_explained_on = day(required=False)
+    expectations_text = text(4000, required=False)
 
 
 class AppointmentInput(InputSchema):
@@ -50,10 +53,18 @@ class AttendanceSignalInput(InputSchema):
     joined_at = when(required=False)
     left_at = when(required=False)
     arrived_at = when(required=False)
+    # A session recording sent to the person and its viewing (partial engagement, never attendance).
+    recording_sent_at = when(required=False)
+    recording_viewed_at = when(required=False)
 
     @validates_schema
     def check_order(self, data, **kwargs):
-        if not any(data.get(k) for k in ("joined_at", "left_at", "arrived_at")):
-            raise ValidationError("Give joined_at, left_at or arrived_at.", "_schema")
+        if not any(data.get(k) for k in ("joined_at", "left_at", "arrived_at", "recording_sent_at",
+                                         "recording_viewed_at")):
+            raise ValidationError("Give joined_at, left_at, arrived_at, recording_sent_at or recording_viewed_at.",
+                                  "_schema")
+        if data.get("recording_viewed_at") and data.get("recording_sent_at") \
+                and data["recording_viewed_at"] < data["recording_sent_at"]:
+            raise ValidationError("A recording cannot be viewed before it was sent.", "recording_viewed_at")
         if data.get("left_at") and data.get("joined_at") and data["left_at"] < data["joined_at"]:
             raise ValidationError("Cannot leave before joining.", "left_at")

@@ -25,6 +25,13 @@ CLOSE_THE_DAY = ("service_supervisor",)                      # the supervisor's 
 LOG_ATTEMPT_REFUSAL = "Only an outreach worker can log recovery attempts."
 RECORD_DISPOSITION_REFUSAL = "Only a service supervisor can record dispositions."
 
+# --- section 4: back in care -------------------------------------------------------------------
+CLOSE_RECOVERY = ("service_supervisor",)
+READ_SCHEDULE = ("coordinator", "attendance_supervisor", "service_supervisor", "integration")
+RECORD_ARRIVAL = ("integration", "coordinator")
+NOTIFY_ABSENCE = ("integration", "coordinator")
+HANDLE_SUPPORT = ("tech_support", "service_supervisor", "attendance_supervisor")
+
 # --- workflow 3: threshold governance -----------------------------------------------------------
 READ_REVIEWS = ("governance_lead", "panel_chair", "coordinator")
 REVIEW = ("governance_lead",)                       # 3a

@@ -40,12 +40,16 @@ def event_field_errors(*, scheduled_at: datetime, live_scheduled_at: datetime, n
     return errors
 
 
-def event_open_refusals(*, has_event: bool, cancelled: bool, case_matches: bool) -> list[str]:
+def event_open_refusals(*, has_event: bool, cancelled: bool, case_matches: bool,
+                        notified_absence: bool = False) -> list[str]:
     reasons = []
     if not case_matches:
         reasons.append("This appointment belongs to a different case.")
     if cancelled:
         reasons.append("This appointment was cancelled; a cancelled appointment is not a missed contact.")
+    if notified_absence:
+        reasons.append("The person gave notice of this absence in advance: a notified absence is not a missed "
+                       "contact (section 4).")
     if has_event:
         reasons.append("A missed-contact event already exists for this appointment.")
     return reasons

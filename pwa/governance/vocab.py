@@ -3,7 +3,7 @@
 ROLES = (
     "coordinator", "attendance_supervisor", "outreach_worker", "service_supervisor",
     "governance_lead", "panel_chair", "manager", "duty_manager", "quality_lead", "executive",
-    "director", "chief_operating", "admin", "auditor", "integration",
+    "director", "chief_operating", "tech_support", "admin", "auditor", "integration",
 )
 ESCALATION_ROLES = ("manager", "duty_manager", "quality_lead", "executive", "director", "chief_operating")
 
@@ -58,6 +58,16 @@ RESCUE_BY_MODALITY = {
 EXCEPTION_STATUSES = ("pending", "approved", "rejected")
 CONTINUITY_RESTORED = ("yes", "partial", "no")
 LOCKED_INSTRUCTIONS = ("rebook", "welfare_escalation", "alternate_modality", "continued_outreach")
+
+# Section 4 (back in care, seed 002)
+APPOINTMENT_STATUSES = ("scheduled", "attended", "missed", "notified_absence", "cancelled")
+CLOSURE_REASONS = ("reengaged", "unreachable_after_outreach", "transferred", "declined_service")
+# How the person told the service in advance that they could not attend.
+NOTICE_CHANNELS = ("phone_call", "sms", "email", "video", "in_person", "letter", "portal")
+OFFER_ACCEPTED = YES_NO
+SUPPORT_STATUSES = ("open", "resolved", "not_resolved")
+SUPPORT_RESOLUTIONS = ("resolved", "not_resolved")
+SUPPORT_SOURCES = ("attempt", "classification")
 
 # Step 3 (threshold-governed attendance review)
 THRESHOLD_LEVELS = ("warning", "step_up_review", "closure_consideration")  # lowest first

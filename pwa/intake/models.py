@@ -40,6 +40,8 @@ class MissedContact(StepRecord, db.Model):
     classification_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     classification_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A missed make-up: the event of the miss it was to make up for (raised in priority everywhere).
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("missed_contacts.id"))
 
     case: Mapped[Case] = relationship(lazy="joined")
     appointment: Mapped[Appointment] = relationship(lazy="joined")

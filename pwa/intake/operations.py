@@ -15,10 +15,11 @@ from ..clock import utcnow
 from ..errors import InvalidInput, NotFound, WorkflowRefused
 from ..escalations.operations import raise_escalation
 from ..extensions import db
-from ..governance import deadlines, escalations, missed_contact as rules
+from ..governance import back_in_care, deadlines, escalations, missed_contact as rules
 from ..recovery.operations import instruct_recovery_case
 from ..review.detection import open_threshold_review_if_reached
 from ..schema_fields import load
+from ..support.operations import open_support_request
 from ..timekeeping import calendar, local_today, local_zone
 from .models import AttendanceCode, Classification, ClinicalFollowUp, EvidenceAddition, MissedContact, Release
 from .queries import open_e2_for
@@ -67,7 +68,8 @@ def open_missed_contact(data, actor) -> MissedContact:
         raise InvalidInput(errors)
     has_event = db.session.scalar(sa.select(MissedContact.id).filter_by(appointment_id=appointment.id)) is not None
     reasons = rules.event_open_refusals(has_event=has_event, cancelled=appointment.cancelled,
-                                        case_matches=appointment.case_id == case.id)
+                                        case_matches=appointment.case_id == case.id,
+                                        notified_absence=appointment.absence_notified_at is not None)
     if reasons:
         raise WorkflowRefused("event_open", reasons)
     open_due = appointment.event_due_at or deadlines.event_open_due(
@@ -79,6 +81,7 @@ def open_missed_contact(data, actor) -> MissedContact:
         next_checkpoint_date=values["next_checkpoint_date"], note=values.get("note") or None,
         reviewer_id=actor.id, validation_timestamp=now, open_due_at=open_due,
         control_status=deadlines.control_status(now, open_due),
+        repeat_of_id=_first_miss_event_id(appointment),
     )
     _queue(event, now)
     db.session.add(event)
@@ -87,6 +90,14 @@ def open_missed_contact(data, actor) -> MissedContact:
                  actor_role="coordinator", case_ref=case.case_ref)
     _archive_queue(event, "queued", actor, "coordinator")
     return event
+
+
+def _first_miss_event_id(appointment: Appointment) -> int | None:
+    """A missed make-up repeats the miss it was to make up for: the event of that miss, if one was opened."""
+    if appointment.makeup_for_id is None:
+        return None
+    first = db.session.scalar(sa.select(MissedContact.id).filter_by(appointment_id=appointment.makeup_for_id))
+    return first if back_in_care.is_repeat_miss(makeup_for_event_id=first) else None
 
 
 def _grace() -> timedelta:
@@ -124,6 +135,10 @@ def classify_missed_contact(event_id, data, actor) -> Classification:
     append_entry(folder="attendance-control", step="1b", action=values["outcome"], record=record, actor=actor,
                  actor_role="attendance_supervisor", case_ref=event.case.case_ref)
     _archive_queue(event, event.status, actor, "attendance_supervisor")
+    if record.outcome == "confirm" and back_in_care.opens_support_request(
+            contributing_factors=record.contributing_factors):
+        open_support_request(case=event.case, source="classification", source_id=record.id, actor=actor,
+                             actor_role="attendance_supervisor", missed_contact_id=event.id, now=now)
     if escalations.needs_e2(final_classification=record.final_classification, outcome=record.outcome,
                             unresolved_dependency_count=record.unresolved_dependency_count):
         raise_escalation("E2", subject=record, actor=actor, case_ref=event.case.case_ref,

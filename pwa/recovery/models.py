@@ -24,6 +24,7 @@ class RecoveryCase(db.Model):
         enum_check("recovery_priority_tier", vocab.PRIORITY_TIERS, nullable=True),
         enum_check("immediate_welfare_concern", vocab.YES_NO, nullable=True),
         enum_check("control_status", vocab.CONTROL_STATUSES, nullable=True),
+        enum_check("closure_reason", vocab.CLOSURE_REASONS, nullable=True),
         sa.CheckConstraint("service_impact_score IS NULL OR service_impact_score BETWEEN 1 AND 5",
                            name="service_impact_score_range"),
         sa.Index("ix_recovery_cases_status_open_due", "status", "open_due_at"),
@@ -49,10 +50,22 @@ class RecoveryCase(db.Model):
     validation_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime())
     control_status: Mapped[str | None] = mapped_column(sa.String(10))
     escalation_status: Mapped[str] = mapped_column(sa.String(60), default="none")
+    # Opened for a missed make-up (a repeat miss): raised in priority, like a high-risk case.
+    priority_raised: Mapped[bool] = mapped_column(default=False)
+    # Section 4: the make-up appointment the accepted rescue booked, and the closure.
+    makeup_appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
+    closure_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    closure_evidence: Mapped[str | None] = mapped_column(sa.Text)
+    reengaged_appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(lazy="joined")
+    makeup_appointment: Mapped[Appointment | None] = relationship(foreign_keys=[makeup_appointment_id])
+    reengaged_appointment: Mapped[Appointment | None] = relationship(foreign_keys=[reengaged_appointment_id])
     missed_contact: Mapped[MissedContact] = relationship()
     assigned_worker: Mapped[User | None] = relationship(foreign_keys=[assigned_worker_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     approved_contact_route: Mapped[ContactRoute | None] = relationship()
     attempts: Mapped[list["RecoveryAttempt"]] = relationship(
         back_populates="recovery_case", order_by="RecoveryAttempt.attempt_at")
@@ -86,6 +99,7 @@ class RecoveryAttempt(StepRecord, OfflineCapable, db.Model):
         enum_check("barrier_signal", vocab.BARRIER_SIGNALS),
         enum_check("rescue_option", vocab.RESCUE_OPTIONS),
         enum_check("exception_status", vocab.EXCEPTION_STATUSES, nullable=True),
+        enum_check("offer_accepted", vocab.YES_NO, nullable=True),
         enum_check("control_status", vocab.CONTROL_STATUSES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,8 +115,12 @@ class RecoveryAttempt(StepRecord, OfflineCapable, db.Model):
     exception_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     exception_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     late: Mapped[bool] = mapped_column(default=False)  # recorded after the case's disposition
+    # Section 4: the person accepted the slot offered; the make-up appointment it booked.
+    offer_accepted: Mapped[str | None] = mapped_column(sa.String(3))
+    makeup_appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
 
     recovery_case: Mapped[RecoveryCase] = relationship(back_populates="attempts")
+    makeup_appointment: Mapped[Appointment | None] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys="RecoveryAttempt.reviewer_id")
 
 

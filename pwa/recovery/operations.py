@@ -14,14 +14,15 @@ from sync.protocol import Stored, replay_conflict
 from ..accounts.models import User
 from ..archive.operations import append_entries, append_entry, canonical_json
 from ..cases.models import Appointment
-from ..cases.operations import upsert_appointment
 from ..clock import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound, WorkflowRefused
 from ..escalations.operations import raise_escalation
 from ..extensions import db
-from ..governance import access, deadlines, escalations, recovery as rules
+from ..governance import access, back_in_care, deadlines, escalations, recovery as rules
+from ..support.operations import open_support_request
 from ..schema_fields import load
 from ..timekeeping import calendar, local_today
+from .back_in_care import book_recovery_makeup
 from .models import RecoveryAttempt, RecoveryCase, RecoveryDisposition
 from .schemas import AttemptInput, DispositionInput, ExceptionDecisionInput, OpenRecoveryInput
 
@@ -75,13 +76,15 @@ def instruct_recovery_case(event, release, now: datetime, actor) -> RecoveryCase
     deadline (15 minutes when high-risk) and its 2c deadline (the end of the business day)."""
     case = event.case
     cfg = current_app.config
+    # A repeat miss (a missed make-up) is raised in priority: treated as high-risk from here on.
+    high_risk = back_in_care.raised_priority(high_risk=case.high_risk, repeat_of=event.repeat_of_id)
     recovery = RecoveryCase(
         case_id=case.id, missed_contact_id=event.id, release_id=release.id,
-        assigned_worker_id=case.assigned_outreach_worker_id, status="instructed", high_risk=case.high_risk,
-        instructed_at=now,
-        open_due_at=deadlines.recovery_open_due(now, case.high_risk, calendar(), cfg["RECOVERY_OPEN_BUSINESS_HOURS"],
+        assigned_worker_id=case.assigned_outreach_worker_id, status="instructed", high_risk=high_risk,
+        priority_raised=event.repeat_of_id is not None, instructed_at=now,
+        open_due_at=deadlines.recovery_open_due(now, high_risk, calendar(), cfg["RECOVERY_OPEN_BUSINESS_HOURS"],
                                                 cfg["RECOVERY_OPEN_HIGH_RISK_MINUTES"]),
-        disposition_due_at=deadlines.disposition_due(now, case.high_risk, calendar(),
+        disposition_due_at=deadlines.disposition_due(now, high_risk, calendar(),
                                                      cfg["DISPOSITION_HIGH_RISK_BUSINESS_HOURS"]),
     )
     db.session.add(recovery)
@@ -185,6 +188,7 @@ class NewAttempt:
     actor: object
     receipt: Receipt
     device_time: datetime | None  # the device's recorded_at as sent, for the archive
+    makeup_at: datetime | None = None  # the accepted slot, booked as the make-up appointment
 
 
 def record_attempt(case_id, data, actor, receipt: Receipt | None = None) -> tuple[RecoveryAttempt, bool]:
@@ -215,6 +219,11 @@ def prepare_attempt(recovery: RecoveryCase, data, actor, receipt: Receipt,
         approved_channels=approved, emergency_exception_reason=values.get("emergency_exception_reason"),
         rescue_option=values["rescue_option"], rescue_detail=values.get("rescue_detail"),
         modality=missed.modality)
+    for field, messages in back_in_care.makeup_field_errors(
+            rescue_option=values["rescue_option"], outcome=values["outcome"],
+            offer_accepted=values.get("offer_accepted"), makeup_at=values.get("makeup_at"),
+            missed_at=missed.scheduled_at, now=receipt.received_at).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise InvalidInput(errors)
     exception = rules.is_emergency_exception(values["channel"], approved)
@@ -224,10 +233,11 @@ def prepare_attempt(recovery: RecoveryCase, data, actor, receipt: Receipt,
         rescue_detail=(values.get("rescue_detail") or "").strip() or None,
         emergency_exception_reason=values.get("emergency_exception_reason") if exception else None,
         exception_status="pending" if exception else None, late=rules.attempt_is_late(recovery.status),
+        offer_accepted=values.get("offer_accepted"),
         reviewer_id=actor.id, validation_timestamp=receipt.received_at, control_status="met",
         escalation_status="none", **_offline_columns(values, receipt),
     )
-    return NewAttempt(attempt, recovery, actor, receipt, values.get("recorded_at"))
+    return NewAttempt(attempt, recovery, actor, receipt, values.get("recorded_at"), values.get("makeup_at"))
 
 
 def save_attempts(new: list[NewAttempt]) -> None:
@@ -245,6 +255,14 @@ def save_attempts(new: list[NewAttempt]) -> None:
         # The case's attempts collection, if loaded, does not know the new rows yet.
         db.session.expire(recovery, ["attempts"])
     for n in new:
+        # Section 4: the accepted slot becomes the make-up appointment; a technology barrier a support request.
+        if back_in_care.books_makeup(offer_accepted=n.record.offer_accepted, late=n.record.late):
+            n.record.makeup_appointment_id = book_recovery_makeup(
+                n.recovery, n.makeup_at, n.actor, "outreach_worker", suffix="M").id
+        if back_in_care.opens_support_request(barrier_signal=n.record.barrier_signal):
+            open_support_request(case=n.recovery.case, source="attempt", source_id=n.record.id, actor=n.actor,
+                                 actor_role="outreach_worker", recovery_case_id=n.recovery.id,
+                                 missed_contact_id=n.recovery.missed_contact_id, now=n.receipt.received_at)
         if escalations.needs_e5(barrier_signal=n.record.barrier_signal, rescue_option=n.record.rescue_option):
             raise_escalation("E5", subject=n.record, actor=n.actor, case_ref=n.recovery.case.case_ref,
                              reason=escalations.E5_REASON)
@@ -337,7 +355,9 @@ def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> 
     db.session.flush()
     if not late:
         if values["locked_instruction"] == "rebook":
-            disposition.rebooked_appointment_id = _schedule_rebook(recovery, values["rebook_at"], actor).id
+            disposition.rebooked_appointment_id = book_recovery_makeup(
+                recovery, values["rebook_at"], actor, "service_supervisor", suffix="R",
+                service=values.get("rebook_service"), modality=values.get("rebook_modality")).id
         if owner is not None:
             recovery.assigned_worker_id = owner.id
         recovery.status = "open" if values["locked_instruction"] == "continued_outreach" else "dispositioned"
@@ -349,18 +369,6 @@ def record_disposition(case_id, data, actor, receipt: Receipt | None = None) -> 
     _archive(recovery, "rescue-board", "2c", action, disposition, actor, "service_supervisor", receipt,
              device_time=values.get("recorded_at"))
     return disposition, True
-
-
-def _schedule_rebook(recovery: RecoveryCase, at: datetime, actor) -> Appointment:
-    """The proposed new appointment goes into the live schedule (same service and modality)."""
-    missed = recovery_missed_appointment(recovery)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryDisposition)
-                              .where(RecoveryDisposition.recovery_case_id == recovery.id))
-    appointment, _ = upsert_appointment({
-        "appointment_ref": f"{missed.appointment_ref}-R{count}"[:64], "case_ref": recovery.case.case_ref,
-        "scheduled_at": at.isoformat(), "service": missed.service, "modality": missed.modality,
-        "duration_minutes": missed.duration_minutes}, actor)
-    return appointment
 
 
 def restored(recovery: RecoveryCase) -> bool:

@@ -47,6 +47,8 @@ class AttemptInput(InputSchema):
     rescue_option = choice(vocab.RESCUE_OPTIONS)
     rescue_detail = text(2000, required=False)
     emergency_exception_reason = text(2000, required=False)
+    offer_accepted = choice(vocab.YES_NO, required=False, allow_none=True)
+    makeup_at = when(required=False)
     locals().update(offline_fields())
 
 
@@ -62,6 +64,8 @@ class DispositionInput(InputSchema):
     locked_instruction = choice(vocab.LOCKED_INSTRUCTIONS)
     instruction_detail = text(4000, required=False)
     rebook_at = when(required=False)
+    rebook_service = text(120, required=False)
+    rebook_modality = choice(vocab.MODALITIES, required=False, allow_none=True)
     review_date = day()
     locals().update(offline_fields())
 
@@ -69,3 +73,19 @@ class DispositionInput(InputSchema):
 class ExceptionDecisionInput(InputSchema):
     decision = choice(("approved", "rejected"))
     note = text(2000, required=False)
+
+
+class CloseRecoveryInput(InputSchema):
+    closure_reason = choice(vocab.CLOSURE_REASONS)
+    evidence = text(4000)
+
+
+class ArrivalInput(InputSchema):
+    arrived_at = when()
+
+
+class AbsenceNoticeInput(InputSchema):
+    notified_at = when()
+    reason = text(1000)
+    channel = choice(vocab.NOTICE_CHANNELS)
+    makeup_at = when(required=False)

@@ -6,7 +6,7 @@ from .intake import (  # noqa: F401
 )
 from .recovery import (  # noqa: F401
     RouteOut, OfflineOut, AttemptOut, DispositionOut, RecoveryCaseOut, RecoveryCaseDetailOut,
-    SyncResultOut, SyncOut,
+    SyncResultOut, SyncOut, SupportRequestOut,
 )
 from .escalations import EscalationOut, ArchiveEntryOut, ArchivePageOut  # noqa: F401
 from .push import PushPublicKeyOut, PushSubscriptionOut  # noqa: F401

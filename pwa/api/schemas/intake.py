@@ -19,6 +19,8 @@ class CaseOut(Schema):
     contact_routes = fields.List(fields.Nested(ContactRouteOut))
     assigned_outreach_worker = fields.Function(
         lambda c: c.assigned_outreach_worker.username if c.assigned_outreach_worker else None)
+    expectations_explained_on = fields.Date(allow_none=True)
+    expectations_text = fields.String(allow_none=True)
 
 
 class AppointmentOut(Schema):
@@ -35,6 +37,14 @@ class AppointmentOut(Schema):
     miss_detected_at = UTC(allow_none=True)
     detected_event_type = fields.String(allow_none=True)
     event_due_at = UTC(allow_none=True)
+    status = fields.String(metadata={"enum": ["scheduled", "attended", "missed", "notified_absence", "cancelled"]})
+    makeup_for = fields.Function(lambda a: a.makeup_for.appointment_ref if a.makeup_for else None,
+                                 metadata={"description": "the missed appointment this one makes up for"})
+    absence_notified_at = UTC(allow_none=True)
+    absence_reason = fields.String(allow_none=True)
+    absence_channel = fields.String(allow_none=True)
+    recording_sent_at = UTC(allow_none=True)
+    recording_viewed_at = UTC(allow_none=True)
 
 
 class ClassificationOut(StepOut):
@@ -78,6 +88,8 @@ class MissedContactOut(StepOut):
     next_checkpoint_date = fields.Date()
     note = fields.String(allow_none=True)
     status = fields.String()
+    repeat_of = fields.Integer(attribute="repeat_of_id", allow_none=True,
+                               metadata={"description": "a missed make-up: the event of the miss it made up for"})
     open_due_at = UTC(allow_none=True)
     queued_at = UTC()
     classification_due_at = UTC()

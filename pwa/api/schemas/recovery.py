@@ -30,6 +30,9 @@ class AttemptOut(StepOut, OfflineOut):
     rescue_detail = fields.String(allow_none=True)
     emergency_exception_reason = fields.String(allow_none=True)
     exception_status = fields.String(allow_none=True)
+    offer_accepted = fields.String(allow_none=True)
+    makeup_appointment_ref = fields.Function(
+        lambda a: a.makeup_appointment.appointment_ref if a.makeup_appointment else None)
 
 
 class DispositionOut(StepOut, OfflineOut):
@@ -70,11 +73,26 @@ class RecoveryCaseOut(Schema):
     control_status = fields.String(allow_none=True)
     escalation_status = fields.String()
     contact_routes = fields.Function(lambda r: RouteOut(many=True).dump(r.case.contact_routes))
+    priority_raised = fields.Boolean(metadata={"description": "opened for a missed make-up (a repeat miss)"})
+    repeat_of = fields.Function(lambda r: r.missed_contact.repeat_of_id)
+    makeup_appointment_ref = fields.Function(
+        lambda r: r.makeup_appointment.appointment_ref if r.makeup_appointment else None)
+    closure_reason = fields.String(allow_none=True)
+    closure_evidence = fields.String(allow_none=True)
+    reengaged_appointment_ref = fields.Function(
+        lambda r: r.reengaged_appointment.appointment_ref if r.reengaged_appointment else None)
+    closed_at = UTC(allow_none=True)
 
 
 class RecoveryCaseDetailOut(RecoveryCaseOut):
     attempts = fields.List(fields.Nested(AttemptOut))
     dispositions = fields.List(fields.Nested(DispositionOut))
+    support_requests = fields.Method("_support_requests")
+
+    def _support_requests(self, recovery):
+        from ...support.queries import support_for_recovery_case
+
+        return SupportRequestOut(many=True).dump(support_for_recovery_case(recovery.id))
 
 
 class SyncResultOut(Schema):
@@ -94,3 +112,19 @@ class SyncOut(Schema):
     clock_offset_seconds = fields.Float(metadata={"description": "server_time - the device's sent_at"})
     clock_flagged = fields.Boolean()
     results = fields.List(fields.Nested(SyncResultOut), metadata={"description": "one per entry, in order"})
+
+
+class SupportRequestOut(Schema):
+    id = fields.Integer()
+    case_ref = fields.Function(lambda s: s.case.case_ref)
+    recovery_case_id = fields.Integer(allow_none=True)
+    missed_contact_id = fields.Integer(allow_none=True)
+    source = fields.String()
+    source_id = fields.Integer()
+    opened_at = UTC()
+    next_appointment_ref = fields.Function(lambda s: s.next_appointment.appointment_ref if s.next_appointment else None)
+    due_at = UTC(metadata={"description": "before the person's next virtual session (else 1 business day)"})
+    status = fields.String(metadata={"enum": ["open", "resolved", "not_resolved"]})
+    resolution_note = fields.String(allow_none=True)
+    resolved_at = UTC(allow_none=True)
+    resolved_in_time = fields.Boolean()
