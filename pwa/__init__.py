@@ -62,10 +62,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .push.views import bp as push_bp
     from .recovery.views import bp as recovery_bp
     from .review.views import bp as review_bp
+    from .support.views import bp as support_bp
     from .web import bp as web_bp, init_app as init_web
 
     for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
-                      offline_bp, dashboard_bp, api_bp):
+                      offline_bp, dashboard_bp, support_bp, api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
     healthz.init_app(app)

@@ -1,5 +1,5 @@
 """The app's business calendar and local dates, from configuration."""
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -25,3 +25,9 @@ def local_today(now: datetime | None = None) -> date:
 
 def local_time(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(local_zone())
+
+
+def end_of_local_day(now: datetime | None = None) -> datetime:
+    """Midnight at the end of today, in the business time zone."""
+    day = local_today(now)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=local_zone())

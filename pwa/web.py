@@ -28,6 +28,7 @@ NAV = [
     ("outreach_worker", "My day", "recovery.recovery_list"),
     ("service_supervisor", "Close the day", "recovery.close_the_day"),
     ("service_supervisor", "Recovery cases", "recovery.recovery_list"),
+    ("tech_support", "Support requests", "support.support_list"),
     ("governance_lead", "Threshold reviews", "review.review_list"),
     ("panel_chair", "Panel", "review.review_list"),
     ("coordinator", "Decisions to communicate", "review.review_list"),

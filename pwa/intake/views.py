@@ -9,7 +9,11 @@ from ..clock import utcnow
 from ..escalations.queries import case_escalations
 from ..governance import access, vocab
 from ..governance.escalations import E2_HOLD
+from ..cases.queries import notified_absences, upcoming_between
+from ..recovery.back_in_care import makeups_of, record_absence_notice
 from ..recovery.queries import recovery_case_for
+from ..support.queries import flagged_support_requests
+from ..timekeeping import end_of_local_day
 from ..security import requires
 from ..web import form_input, render, run_form
 from . import operations as ops
@@ -25,8 +29,12 @@ LOOKBACK = timedelta(days=7)
 def today():
     now = utcnow()
     confirmed = _events("confirmed", MissedContact.queued_at)
+    notified = notified_absences(now - LOOKBACK)
     return render(
         "intake/today.html",
+        upcoming=upcoming_between(now, end_of_local_day(now)),
+        notified=notified, makeups=makeups_of(a.id for a in notified),
+        support_flagged=flagged_support_requests(now),
         pending=pending_misses(now, since=now - LOOKBACK),
         returned=_events("returned", MissedContact.queued_at),
         confirmed=confirmed,
@@ -123,3 +131,18 @@ def attendance_code(ref):
                        lambda status, **reasons: render("intake/code_result.html", status=status,
                                                         appointment=appointment, **reasons))
     return page or render("intake/code_result.html", appointment=appointment, errors={}, refusal=None)
+
+
+@bp.route("/appointments/<ref>/absence-notice", methods=["GET", "POST"])
+@requires(*access.NOTIFY_ABSENCE)
+def absence_notice(ref):
+    """The coordinator records notice given in advance: a notified absence, and the make-up offered."""
+    appointment = appointment_by_ref(ref)
+    if appointment is None:
+        abort(404)
+    context = {"appointment": appointment, "vocab": vocab}
+    if request.method == "GET":
+        return render("intake/notice_form.html", errors={}, form={}, refusal=None, **context)
+    _, page = _submit(lambda: record_absence_notice(ref, form_input(), current_user), "intake/notice_form.html",
+                      **context)
+    return page or redirect(url_for("intake.today", noticed=ref))

@@ -21,8 +21,11 @@ def my_day(user, dispositioned_since: datetime) -> tuple[list[RecoveryCase], dic
     latest_id = (sa.select(sa.func.max(RecoveryDisposition.id))
                  .where(RecoveryDisposition.recovery_case_id == RecoveryCase.id)
                  .correlate(RecoveryCase).scalar_subquery())
-    recent = sa.and_(RecoveryCase.status == "dispositioned",
-                     sa.or_(latest.validation_timestamp.is_(None), latest.validation_timestamp >= dispositioned_since))
+    recent = sa.or_(
+        sa.and_(RecoveryCase.status == "dispositioned",
+                sa.or_(latest.validation_timestamp.is_(None), latest.validation_timestamp >= dispositioned_since)),
+        # Section 4: closed in the same past week (re-engaged, or by a supervisor).
+        sa.and_(RecoveryCase.status == "closed", RecoveryCase.closed_at >= dispositioned_since))
     query = (sa.select(RecoveryCase).outerjoin(latest, latest.id == latest_id)
              .where(sa.or_(RecoveryCase.status.in_(("instructed", "open")), recent)))
     if not user.has_role(*access.SEE_EVERY_RECOVERY_CASE):

@@ -36,7 +36,8 @@ def close_the_day_board(cases: list[RecoveryCase]) -> dict:
     exceptions awaiting approval, and the latest late entries and sync conflicts."""
     start_of_day = datetime.combine(local_today(), time(0), tzinfo=local_zone())
     today = [c for c in cases if c.status in ("instructed", "open") or (
-        c.latest_disposition and c.latest_disposition.validation_timestamp >= start_of_day)]
+        c.latest_disposition and c.latest_disposition.validation_timestamp >= start_of_day)
+        or (c.closed_at is not None and c.closed_at >= start_of_day)]
     pending = db.session.scalars(sa.select(RecoveryAttempt).filter_by(exception_status="pending")
                                  .order_by(RecoveryAttempt.attempt_at)).all()
     late = db.session.scalars(sa.select(RecoveryAttempt).filter_by(late=True)

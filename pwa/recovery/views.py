@@ -8,8 +8,9 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..governance import access, vocab
 from ..security import requires
+from ..support.queries import support_for_recovery_case
 from ..web import form_input, render, run_form
-from . import listing, operations as ops
+from . import back_in_care, listing, operations as ops
 from .models import RecoveryCase
 from .queries import RECENTLY_DISPOSITIONED, close_the_day_board, visible_recovery_cases
 
@@ -28,7 +29,7 @@ def recovery_list():
 
 def _case_context(recovery: RecoveryCase, **extra) -> dict:
     missed = ops.recovery_missed_appointment(recovery)
-    return {"r": recovery, "missed": missed, "vocab": vocab, "form": {}, "errors": {}, "refusal": None,
+    return {"r": recovery, "missed": missed, "vocab": vocab, "support_requests": support_for_recovery_case(recovery.id), "form": {}, "errors": {}, "refusal": None,
             "rescue_options": vocab.RESCUE_BY_MODALITY[missed.modality],
             "approved_channels": sorted({route.channel for route in recovery.case.approved_routes}),
             "client_id": str(uuid.uuid4()), "saved": request.args.get("saved"),
@@ -102,3 +103,19 @@ def exception(recovery_id, attempt_id):
     _, refused = run_form(lambda: ops.decide_exception(recovery_id, attempt_id, form_input(), current_user),
                           lambda status, errors, refusal: "refused")
     return redirect(url_for("recovery.close_the_day", exception=refused or "decided"))
+
+
+@bp.route("/recovery/<int:recovery_id>/close", methods=["GET", "POST"])
+@requires(*access.CLOSE_RECOVERY)
+def close_case(recovery_id):
+    """The supervisor's closure (tablet): a reason and its evidence."""
+    recovery = ops.get_recovery_case(recovery_id, current_user)
+    context = {"r": recovery, "missed": ops.recovery_missed_appointment(recovery), "vocab": vocab,
+               "attended": back_in_care.attended_after(recovery)}
+    if request.method == "GET":
+        return render("recovery/close_form.html", form={}, errors={}, refusal=None, **context)
+    _, page = run_form(lambda: back_in_care.close_recovery_case(
+        ops.get_recovery_case(recovery_id, current_user), form_input(), current_user),
+        lambda status, errors, refusal: render("recovery/close_form.html", status=status, form=request.form,
+                                               errors=errors, refusal=refusal, **context))
+    return page or redirect(url_for("recovery.close_the_day", closed=recovery_id))
