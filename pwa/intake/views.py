@@ -134,7 +134,7 @@ def attendance_code(ref):
 
 
 @bp.route("/appointments/<ref>/absence-notice", methods=["GET", "POST"])
-@requires(*access.NOTIFY_ABSENCE)
+@requires(*access.RECORD_MISSED_CONTACT)  # the screen is the coordinator's; integrations use the API
 def absence_notice(ref):
     """The coordinator records notice given in advance: a notified absence, and the make-up offered."""
     appointment = appointment_by_ref(ref)

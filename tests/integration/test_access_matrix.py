@@ -37,6 +37,10 @@ WEEKLY = {"governance_lead", "quality_lead", "executive", "director", "chief_ope
 # The outcomes dashboard and the governance review pack (SPEC.md "Outcomes (what leaders look at)"): the
 # escalation recipients (managers and up), governance, admin and auditors.
 OUTCOMES = RECIPIENTS | {"governance_lead", "admin", "auditor"}
+# Section 4 (API.md Additions): support requests for tech support and the supervisors; the schedule with its
+# make-ups for coordinators, supervisors and integrations.
+SUPPORT = {"tech_support", "attendance_supervisor", "service_supervisor"}
+SCHEDULE_READERS = {"coordinator", "attendance_supervisor", "service_supervisor", "integration"}
 PUBLIC = "public"        # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, whatever the role
 
@@ -53,6 +57,24 @@ ROUTES = [
     ("POST", "/recovery/<int:recovery_id>/open", "/recovery/{recovery}/open", {"outreach_worker"}),
     ("POST", "/recovery/<int:recovery_id>/attempts", "/recovery/{recovery}/attempts", {"outreach_worker"}),
     ("GET", "/close-the-day", "/close-the-day", {"service_supervisor"}),
+    # Section 4: the supervisor's closure; the coordinator's notice of absence; tech support's screen (request
+    # 999999 does not exist: the allowed call reaches a 404).
+    ("GET", "/recovery/<int:recovery_id>/close", "/recovery/{recovery}/close", {"service_supervisor"}),
+    ("POST", "/recovery/<int:recovery_id>/close", "/recovery/{recovery}/close", {"service_supervisor"}),
+    ("GET", "/appointments/<ref>/absence-notice", "/appointments/{fresh_ref}/absence-notice", {"coordinator"}),
+    ("POST", "/appointments/<ref>/absence-notice", "/appointments/{fresh_ref}/absence-notice", {"coordinator"}),
+    ("GET", "/support", "/support", SUPPORT),
+    ("POST", "/support/<int:request_id>/resolve", "/support/999999/resolve", SUPPORT),
+    ("GET", "/api/v1/appointments", "/api/v1/appointments?case_ref={case_ref}", SCHEDULE_READERS),
+    ("POST", "/api/v1/appointments/<ref>/arrival", "/api/v1/appointments/{fresh_ref}/arrival",
+     {"integration", "coordinator"}),
+    ("POST", "/api/v1/appointments/<ref>/absence-notice", "/api/v1/appointments/{fresh_ref}/absence-notice",
+     {"integration", "coordinator"}),
+    ("POST", "/api/v1/recovery-cases/<int:case_id>/close", "/api/v1/recovery-cases/{recovery}/close",
+     {"service_supervisor"}),
+    ("GET", "/api/v1/support-requests", "/api/v1/support-requests", SUPPORT),
+    ("POST", "/api/v1/support-requests/<int:request_id>/resolve", "/api/v1/support-requests/999999/resolve",
+     SUPPORT),
     ("GET", "/recovery/<int:recovery_id>/disposition", "/recovery/{recovery}/disposition", {"service_supervisor"}),
     ("POST", "/recovery/<int:recovery_id>/disposition", "/recovery/{recovery}/disposition", {"service_supervisor"}),
     ("POST", "/recovery/<int:recovery_id>/attempts/<int:attempt_id>/exception",
@@ -531,6 +553,18 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/api/v1/appointments/{appts['signal']['appointment_ref']}/attendance",
          {"arrived_at": "2026-11-17T09:56:00-05:00"}),
         ("POST", "/api/v1/attendance-codes", {"appointment_ref": appts["code"]["appointment_ref"], "code": "NS-ACCESS"}),
+        ("POST", f"/api/v1/appointments/{appts['signal']['appointment_ref']}/arrival",
+         {"arrived_at": "2026-11-17T09:56:00-05:00"}),
+        ("POST", f"/api/v1/appointments/{appts['code']['appointment_ref']}/absence-notice",
+         {"notified_at": "2026-11-16T09:00:00-05:00", "reason": "Ill", "channel": "phone_call"}),
+        ("POST", f"/api/v1/recovery-cases/{w['recovery']}/close",
+         {"closure_reason": "transferred", "evidence": "Transferred to the county team on request."}),
+        ("POST", "/api/v1/support-requests/1/resolve", {"resolution": "resolved", "resolution_note": "Fixed the camera."}),
+        ("POST", f"/recovery/{w['recovery']}/close",
+         {"closure_reason": "transferred", "evidence": "Transferred to the county team on request."}),
+        ("POST", f"/appointments/{appts['code']['appointment_ref']}/absence-notice",
+         {"notified_at": "2026-11-16T09:00", "reason": "Ill", "channel": "phone_call"}),
+        ("POST", "/support/1/resolve", {"resolution": "resolved", "resolution_note": "Fixed the camera."}),
         ("POST", "/api/v1/missed-contacts", event_payload(fresh)),
         ("POST", f"/api/v1/missed-contacts/{events['queued']}/classification", classification_payload()),
         ("POST", f"/api/v1/missed-contacts/{events['returned']}/evidence", {"evidence": "Bus company confirmed."}),
@@ -634,12 +668,14 @@ def test_the_same_api_calls_succeed_with_the_token_or_a_bearer_token(app, client
     # Workflow 1 calls (their bodies are complete; workflows 2 and 3 have their own tests).
     api = [(m, p, b) for m, p, b in csrf_requests(w)
            if p.startswith("/api/") and m == "POST" and "/recovery-cases/" not in p
+           and "/support-requests/" not in p  # section 4: its own tests
            and not any(w3 in p for w3 in ("/threshold-", "/restrictions"))]  # workflow 3: its own tests
     expected = {"/api/v1/cases": 201, "/api/v1/appointments": 201, "/api/v1/attendance-codes": 409,
                 "/api/v1/missed-contacts": 201, "/api/v1/sync": 200}
     for method, path, body in api:
         response = auth.post(path, body)
-        want = expected.get(path, 200 if path.endswith(("attendance", "acknowledge")) else 201)
+        want = expected.get(path, 200 if path.endswith(("attendance", "acknowledge", "arrival", "absence-notice"))
+                            else 201)
         assert response.status_code == want, (path, response.status_code, response.get_json())
 
     with app.app_context():
