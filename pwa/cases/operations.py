@@ -8,15 +8,22 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
+from ..governance import back_in_care
 from ..governance.attendance import DetectedMiss, detect_miss
 from ..governance.deadlines import event_open_due
 from ..schema_fields import load
+from ..timekeeping import local_today
 from .models import Appointment, Case, CaseRiskFlag, ContactRoute
 from .schemas import AppointmentInput, AttendanceSignalInput, CaseInput
 
 
 def upsert_case(data) -> tuple[Case, bool]:
     values = load(CaseInput(), data)
+    errors = back_in_care.expectations_field_errors(
+        explained_on=values.get("expectations_explained_on"), text=values.get("expectations_text"),
+        today=local_today())
+    if errors:
+        raise InvalidInput(errors)
     worker = None
     if values.get("assigned_outreach_worker"):
         worker = db.session.scalar(sa.select(User).filter_by(username=values["assigned_outreach_worker"]))

@@ -144,6 +144,21 @@ def arrival_refusals(*, cancelled: bool, notified: bool, modality: str) -> list[
     return reasons
 
 
+# --- expectations at intake ---------------------------------------------------------------------
+
+def expectations_field_errors(*, explained_on: date | None, text: str | None, today: date) -> FieldErrors:
+    """The expectations explained at intake come as a pair: the words shown and the day they were explained."""
+    errors: FieldErrors = {}
+    has_text = bool((text or "").strip())
+    if explained_on is not None and not has_text:
+        _add(errors, "expectations_text", "Give the attendance expectations as they were explained.")
+    if has_text and explained_on is None:
+        _add(errors, "expectations_explained_on", "Give the date they were explained.")
+    if explained_on is not None and explained_on > today:
+        _add(errors, "expectations_explained_on", "This date is in the future.")
+    return errors
+
+
 # --- support requests ----------------------------------------------------------------------------
 
 def opens_support_request(*, barrier_signal: str | None = None, contributing_factors=()) -> bool:

@@ -144,6 +144,28 @@ def test_3c_through_the_screen_and_the_letter(w3, app):
         assert "Write to the governance panel within 14 days" in letter
         assert "How to appeal" in letter or "how to appeal" in letter
         assert "Three refusals in 60 days" in letter  # why: the panel's rationale
+        assert "Our records do not show when our attendance expectations were explained" in letter
+
+
+def test_the_letter_cites_the_expectations_explained_at_intake(w3, app):
+    from pwa.cases.operations import upsert_case
+    from pwa.cases.models import Case
+
+    case_ref, review_id = w3.case_at_level()
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).filter_by(case_ref=case_ref))
+        upsert_case({"case_ref": case_ref, "display_name": case.display_name, "risk_flags": case.risk_flags,
+                     "contact_routes": [{"channel": r.channel, "value": r.value, "approved": r.approved,
+                                         "preferred": r.preferred} for r in case.contact_routes],
+                     "expectations_explained_on": "2026-09-01",
+                     "expectations_text": "Three missed sessions in 60 days without notice lead to a review."})
+        db.session.commit()
+    w3.through(review_id, upto="3b", barrier_remediation_status="not_applicable")
+    path = f"/threshold-reviews/{review_id}"
+    assert submit(w3, path, f"{path}/communication", communication_body(), "cora").status_code == 302
+    letter = page(w3, f"{path}/letter", "cora").text
+    assert "on 01 September 2026, we told you" in letter
+    assert "Three missed sessions in 60 days without notice lead to a review." in letter
 
 
 def test_a_restriction_from_the_screen_is_refused_with_e7_and_the_escalation_kept(w3, app):

@@ -136,3 +136,11 @@ def test_an_unresolved_request_at_the_next_session_is_flagged(status, due, flagg
 def test_an_arrival_is_for_an_in_person_appointment_that_still_stands(state, modality, refused):
     args = {"cancelled": False, "notified": False, **state}
     assert bool(rules.arrival_refusals(modality=modality, **args)) is refused
+
+
+@pytest.mark.parametrize(("explained_on", "text", "fields"), [
+    (None, None, set()), (TODAY, "Three missed sessions without notice lead to a review.", set()),
+    (TODAY, None, {"expectations_text"}), (None, "Three strikes", {"expectations_explained_on"}),
+    (TODAY + timedelta(days=1), "Three strikes", {"expectations_explained_on"})])
+def test_expectations_come_with_the_day_they_were_explained(explained_on, text, fields):
+    assert set(rules.expectations_field_errors(explained_on=explained_on, text=text, today=TODAY)) == fields
