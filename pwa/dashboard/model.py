@@ -19,9 +19,11 @@ from .charts import fmt
 
 # Which way is good, where the seed says so ("faster re-engagement, fewer repeated missed visits",
 # "fewer punitive closures"); the other figures are watched, not judged, so their change is neutral.
-HIGHER_IS_BETTER = {"opened_within_30_minutes", "classified_within_2_business_hours", "same_day_reengagement"}
+HIGHER_IS_BETTER = {"opened_within_30_minutes", "classified_within_2_business_hours", "same_day_reengagement",
+                    "makeup_attendance_rate", "reengaged_within_7_days", "support_resolved_before_next_session"}
 LOWER_IS_BETTER = {"codes_without_evidence", "median_minutes_to_first_attempt", "repeat_missed_within_30_days",
-                   "high_risk_unresolved_at_close", "closures", "median_minutes_to_acknowledge"}
+                   "high_risk_unresolved_at_close", "closures", "median_minutes_to_acknowledge",
+                   "median_hours_to_reengagement"}
 UNIT_TITLES = {"share": "shares", "count": "counts", "minutes": "median minutes", "hours": "median hours",
                "days": "median days"}
 # The pack's cover: one figure per practice of the seed, and the escalations.

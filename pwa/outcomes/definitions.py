@@ -19,7 +19,8 @@ CLASSIFICATION = "Classification before coding"
 RECOVERY = "Same-day recovery"
 THRESHOLDS = "Threshold governance"
 ESCALATIONS = "Escalations"
-GROUPS = (CLASSIFICATION, RECOVERY, THRESHOLDS, ESCALATIONS)
+BACK_IN_CARE = "Back in care"
+GROUPS = (CLASSIFICATION, RECOVERY, BACK_IN_CARE, THRESHOLDS, ESCALATIONS)
 
 # What "worker" means, by source: the person whose work the figure reflects.
 COORDINATOR = "the coordinator who opened the missed-contact event"
@@ -131,6 +132,45 @@ FIGURES: tuple[Figure, ...] = (
         worker=OUTREACH_WORKER, source="recoveries", worker_column="worker_id",
         denominator="high_risk_decided", numerator="high_risk_unresolved",
         sides=("unresolved at close", "restored by close")),
+    # --- Section 4: back in care ------------------------------------------------------------------
+    Figure(
+        key="makeup_attendance_rate", label="Make-up attendance rate", group=BACK_IN_CARE, unit="share",
+        definition="Of the make-up appointments (booked for a missed or notified appointment: makeup_for) "
+                   "scheduled in the period whose outcome is known (attended, missed, or notice given), the "
+                   "share the person attended: an in-person arrival, or a virtual session joined and not left "
+                   "early. A recording viewed is not attendance.",
+        worker="the outreach worker assigned to the person's case", source="makeups", worker_column="worker_id",
+        denominator="decided", numerator="attended", sides=("attended", "missed or notified")),
+    Figure(
+        key="median_hours_to_reengagement", label="Median time from miss to re-engagement", group=BACK_IN_CARE,
+        unit="hours",
+        definition="The median elapsed time, in hours, from the missed appointment's scheduled start to the "
+                   "closure of its recovery case as re-engaged (the person attended a make-up or their next "
+                   "session), over the recovery cases instructed in the period that closed re-engaged.",
+        worker=OUTREACH_WORKER, source="closures", worker_column="worker_id",
+        denominator="reengaged", numerator=None, measure="hours_to_reengagement", sides=("measured", "")),
+    Figure(
+        key="reengaged_within_7_days", label="Closed re-engaged within 7 days", group=BACK_IN_CARE, unit="share",
+        definition="Of the recovery cases instructed in the period, the share closed as re-engaged within 7 days "
+                   "(168 hours) of the missed appointment's scheduled start. A case whose 7 days have not passed "
+                   "and that is not yet re-engaged is left out until it is decided.",
+        worker=OUTREACH_WORKER, source="closures", worker_column="worker_id",
+        denominator="week_decided", numerator="reengaged_in_week",
+        sides=("re-engaged within 7 days", "not re-engaged within 7 days")),
+    Figure(
+        key="notified_absences", label="Notified absences", group=BACK_IN_CARE, unit="count",
+        definition="Number of appointments scheduled in the period for which the person gave notice in advance "
+                   "that they could not attend: never missed-contact events, never counted toward a threshold.",
+        worker="the coordinator who recorded the notice", source="notices", worker_column="worker_id",
+        denominator=None, numerator="counted", sides=("notified", "")),
+    Figure(
+        key="support_resolved_before_next_session", label="Support requests resolved before the next session",
+        group=BACK_IN_CARE, unit="share",
+        definition="Of the technology support requests opened in the period, the share resolved by their due "
+                   "time: before the person's next virtual session (one business day when none was booked). A "
+                   "request still open before its due time is left out until it is decided.",
+        worker="the tech support worker who resolved the request", source="support", worker_column="worker_id",
+        denominator="decided", numerator="resolved_in_time", sides=("resolved in time", "late or not resolved")),
     # --- Workflow 3 -------------------------------------------------------------------------------
     Figure(
         key="threshold_reviews", label="Threshold reviews initiated", group=THRESHOLDS, unit="count",

@@ -282,6 +282,11 @@ def record_url(kind: str, link_id: int) -> str:
         return url_for("recovery.case", recovery_id=link_id, _external=False)
     if kind == "escalation":
         return url_for("escalations.inbox", _anchor=f"escalation-{link_id}", _external=False)
+    if kind in ("makeup", "notice"):  # an appointment: its booking or notice is in the archive
+        return url_for("archive.folder", folder="recovery-action" if kind == "makeup" else "attendance-status",
+                       _external=False)
+    if kind == "support_request":
+        return url_for("support.support_list", _anchor=f"support-{link_id}", _external=False)
     # Threshold reviews, and their determinations, communications and restrictions: the review's page.
     return url_for("review.review_page", review_id=link_id, _external=False)
 

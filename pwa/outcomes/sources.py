@@ -19,13 +19,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..cases.models import Case
+from ..cases.models import Appointment, Case
 from ..escalations.models import Escalation
 from ..governance.vocab import RESTRICTIVE_DECISIONS
 from ..intake.models import Classification, MissedContact
 from ..models_base import UTCDateTime
 from ..recovery.models import RecoveryAttempt, RecoveryCase, RecoveryDisposition
 from ..review.models import DecisionCommunication, PanelDetermination, Restriction, ThresholdReview
+from ..support.models import SupportRequest
 from .sql import constant, fenced, minutes_between, step
 
 SERVICE_CONTRIBUTIONS = ("contributing", "primary")
@@ -177,6 +178,63 @@ def repeats(scope: Scope) -> sa.Select:
     return sa.select(*out).select_from(timeline.outerjoin(case, case.c.id == t.case_id)).where(*where)
 
 
+# --- section 4: back in care ---------------------------------------------------------------------------
+
+WEEK_MINUTES = 7 * 24 * 60
+
+
+def makeups(scope: Scope) -> sa.Select:
+    """Make-up appointments by their scheduled start; decided once attended, missed or notified."""
+    a, case = Appointment.__table__, Case.__table__
+    attended = sa.and_(sa.or_(a.c.arrived_at.is_not(None), a.c.joined_at.is_not(None)), a.c.miss_detected_at.is_(None),
+                       a.c.absence_notified_at.is_(None))
+    return sa.select(*_with_bucket(scope, [
+        a.c.id, sa.literal("makeup").label("kind"), a.c.id.label("link_id"), a.c.case_id,
+        a.c.scheduled_at.label("at"), case.c.assigned_outreach_worker_id.label("worker_id"),
+        attended.label("attended"),
+        sa.or_(attended, a.c.miss_detected_at.is_not(None), a.c.absence_notified_at.is_not(None)).label("decided"),
+    ], a.c.scheduled_at)).select_from(a.join(case, case.c.id == a.c.case_id)).where(
+        a.c.makeup_for_id.is_not(None), a.c.cancelled.is_(False), scope.during(a.c.scheduled_at),
+        scope.of_team(a.c.case_id))
+
+
+def closures(scope: Scope) -> sa.Select:
+    """Recovery cases by their instruction, with the time from the miss to a re-engaged closure."""
+    rc, mc = RecoveryCase.__table__, MissedContact.__table__
+    reengaged = rc.c.closure_reason == constant("reengaged")
+    to_closure = minutes_between(mc.c.scheduled_at, rc.c.closed_at)
+    in_week = sa.and_(reengaged, to_closure <= WEEK_MINUTES)
+    return sa.select(*_with_bucket(scope, [
+        rc.c.id, sa.literal("recovery_case").label("kind"), rc.c.id.label("link_id"), rc.c.case_id,
+        rc.c.instructed_at.label("at"), rc.c.assigned_worker_id.label("worker_id"),
+        reengaged.label("reengaged"),
+        sa.case((reengaged, to_closure / 60.0)).label("hours_to_reengagement"),
+        in_week.label("reengaged_in_week"),
+        sa.or_(in_week, minutes_between(mc.c.scheduled_at, _utc(scope.now)) >= WEEK_MINUTES).label("week_decided"),
+    ], rc.c.instructed_at)).select_from(rc.join(mc, mc.c.id == rc.c.missed_contact_id)).where(
+        scope.during(rc.c.instructed_at), scope.of_team(rc.c.case_id))
+
+
+def notices(scope: Scope) -> sa.Select:
+    a = Appointment.__table__
+    return sa.select(*_with_bucket(scope, [
+        a.c.id, sa.literal("notice").label("kind"), a.c.id.label("link_id"), a.c.case_id,
+        a.c.scheduled_at.label("at"), a.c.absence_recorded_by_id.label("worker_id"), sa.true().label("counted"),
+    ], a.c.scheduled_at)).where(a.c.absence_notified_at.is_not(None), scope.during(a.c.scheduled_at),
+                                scope.of_team(a.c.case_id))
+
+
+def support(scope: Scope) -> sa.Select:
+    sr = SupportRequest.__table__
+    in_time = sa.and_(sr.c.status == constant("resolved"), sr.c.resolved_at <= sr.c.due_at)
+    return sa.select(*_with_bucket(scope, [
+        sr.c.id, sa.literal("support_request").label("kind"), sr.c.id.label("link_id"), sr.c.case_id,
+        sr.c.opened_at.label("at"), sr.c.resolved_by_id.label("worker_id"),
+        in_time.label("resolved_in_time"),
+        sa.or_(sr.c.status != constant("open"), sr.c.due_at <= _utc(scope.now)).label("decided"),
+    ], sr.c.opened_at)).where(scope.during(sr.c.opened_at), scope.of_team(sr.c.case_id))
+
+
 # --- escalations and workflow 3 ---------------------------------------------------------------------
 
 def escalations(scope: Scope) -> sa.Select:
@@ -236,7 +294,8 @@ def communications(scope: Scope) -> sa.Select:
 SOURCES: dict[str, Callable[[Scope], sa.Select]] = {
     "events": events, "recoveries": recoveries, "repeats": repeats, "escalations": escalations,
     "reviews": reviews, "determinations": determinations, "restrictions": restrictions,
-    "communications": communications,
+    "communications": communications, "makeups": makeups, "closures": closures, "notices": notices,
+    "support": support,
 }
 
 # The archive entity of each kind of record (its first archive entry is the evidence behind it).
@@ -244,4 +303,5 @@ ARCHIVE_ENTITIES = {
     "missed_contact": "missed_contacts", "recovery_case": "recovery_cases", "escalation": "escalations",
     "threshold_review": "threshold_reviews", "panel_determination": "panel_determinations",
     "decision_communication": "decision_communications", "restriction": "restrictions",
+    "makeup": "appointments", "notice": "appointments", "support_request": "support_requests",
 }

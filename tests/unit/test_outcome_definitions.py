@@ -23,7 +23,7 @@ def scope(grid=None) -> Scope:
 
 
 def test_keys_units_and_groups():
-    assert len(BY_KEY) == len(FIGURES) == 15
+    assert len(BY_KEY) == len(FIGURES) == 20
     assert all(f.unit in UNITS and f.group in GROUPS for f in FIGURES)
     assert [g for g, figures in grouped()] == list(GROUPS) and all(figures for _g, figures in grouped())
     for figure in FIGURES:
