@@ -19,14 +19,14 @@ import random
 from datetime import date, datetime, time, timedelta
 
 from .cases.models import Appointment
-from .cases.operations import record_attendance_signal, upsert_appointment, upsert_case
+from .cases.operations import upsert_appointment, upsert_case
 from .clock import acting_at
 from .errors import WorkflowRefused
 from .escalations.models import Escalation
 from .escalations.operations import acknowledge_escalation
 from .extensions import db
 from .intake import operations as intake
-from .recovery import operations as recovery_ops
+from .recovery import back_in_care, operations as recovery_ops
 from .recovery.queries import recovery_case_for
 from .timekeeping import calendar, local_today, local_zone
 
@@ -236,8 +236,10 @@ def _dispose_restored(recovery, at: datetime, reached: list, users, cal, today: 
     if rebook:
         appointment = db.session.get(Appointment, disposition.rebooked_appointment_id)
         with acting_at(rebook_at + timedelta(minutes=5)):
-            record_attendance_signal(appointment.appointment_ref,
-                                     {"arrived_at": (rebook_at - timedelta(minutes=5)).isoformat()})
+            # Attending the make-up closes the recovery case as re-engaged (section 4).
+            back_in_care.record_attendance_signal(appointment.appointment_ref,
+                                                  {"arrived_at": (rebook_at - timedelta(minutes=5)).isoformat()},
+                                                  users["ada"])
 
 
 def _acknowledge_open(users, at: datetime) -> None:

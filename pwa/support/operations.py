@@ -33,6 +33,11 @@ def open_support_request(*, case, source: str, source_id: int, actor, actor_role
     person's next virtual session."""
     now = now or utcnow()
     existing = db.session.scalar(sa.select(SupportRequest).filter_by(source=source, source_id=source_id))
+    if existing is None and (recovery_case_id or missed_contact_id):
+        # One open request per rescue: a barrier named again on the same case joins the one being worked.
+        same = (SupportRequest.recovery_case_id == recovery_case_id if recovery_case_id
+                else SupportRequest.missed_contact_id == missed_contact_id)
+        existing = db.session.scalar(sa.select(SupportRequest).where(same, SupportRequest.status == "open"))
     if existing is not None:
         return existing
     session = next_virtual_session(case.id, now)

@@ -67,6 +67,25 @@ def assert_every_role_has_work(app) -> None:
     for user, rule in (("mona", "E2"), ("quinn", "E3"), ("dora", "E7"), ("sam", "E1")):
         open_rules = {e["rule"] for e in Visitor(app, user).items("/api/v1/escalations?status=open")}
         assert rule in open_rules, f"{user}'s inbox"
+    # Section 4, back in care: tech support's queue, notices, flags and repeat misses on Today, make-ups and
+    # closed cases on My day, on any date.
+    tess = Visitor(app, "tess")
+    support = tess.items("/api/v1/support-requests?status=open")
+    assert shows(tess.landing(), support), "tech support's open requests"
+    assert {r["status"] for r in tess.items("/api/v1/support-requests")} >= {"open", "resolved"}
+    for words in ("Support unresolved", "Make-up to offer", "Notified absence"):
+        assert words in today, f"{words} on Today"
+    recovery = [r for worker in ("olu", "otto") for r in Visitor(app, worker).items("/api/v1/recovery-cases")]
+    assert any(r["priority_raised"] and r["status"] == "instructed" for r in recovery), "a repeat miss to work"
+    assert any(r["makeup_appointment_ref"] and r["status"] == "open" for r in recovery), "a make-up to come"
+    closed = [r for r in recovery if r["status"] == "closed" and r["closure_reason"] == "reengaged"
+              and r["reengaged_appointment_ref"]]
+    assert closed, "a case closed re-engaged today"
+    assert "Repeat miss" in Visitor(app, "olu").landing(), "the repeat miss raised on olu's My day"
+    otto_day = Visitor(app, "otto").landing()
+    assert "Make-up:" in otto_day and "Reengaged" in otto_day, "otto's My day: the make-up and the closed case"
+    schedule = cora.items(f"/api/v1/appointments?case_ref={closed[0]['case_ref']}")
+    assert any(a["status"] == "attended" for a in schedule)
     evan = Visitor(app, "evan")
     figures = evan.client.get("/api/v1/outcomes").get_json()["figures"]
     assert sum(1 for f in figures if f["denominator"]) >= 5, "eight weeks of history behind the outcomes"
