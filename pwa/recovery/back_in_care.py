@@ -14,7 +14,7 @@ from ..extensions import db
 from ..governance import back_in_care as rules
 from ..intake.models import MissedContact
 from ..schema_fields import load
-from ..timekeeping import local_today
+from ..timekeeping import local_time, local_today
 from .models import RecoveryCase
 from .schemas import AbsenceNoticeInput, ArrivalInput, CloseRecoveryInput
 
@@ -65,13 +65,18 @@ def _close(recovery: RecoveryCase, reason: str, evidence: str, actor, actor_role
     return recovery
 
 
+def _local(at: datetime) -> str:
+    return local_time(at).strftime("%a %d %b %Y %H:%M %Z")
+
+
 def attendance_evidence(appointment: Appointment) -> str:
-    """The attendance record, as the closure's evidence."""
-    signal = (f"arrived {appointment.arrived_at.isoformat()}" if appointment.arrived_at else
-              f"joined {appointment.joined_at.isoformat()}"
-              + (f", left {appointment.left_at.isoformat()}" if appointment.left_at else ""))
+    """The attendance record, as the closure's evidence (times in the business time zone)."""
+    signal = (f"arrived {_local(appointment.arrived_at)}" if appointment.arrived_at else
+              f"joined {_local(appointment.joined_at)}"
+              + (f", left {_local(appointment.left_at)}" if appointment.left_at else ""))
     kind = "make-up" if appointment.makeup_for_id else "session"
-    return f"Attended {kind} {appointment.appointment_ref} ({appointment.service}, {appointment.modality}): {signal}"
+    return (f"Attended {kind} {appointment.appointment_ref} ({appointment.service}, "
+            f"{appointment.modality.replace('_', ' ')}): {signal}")
 
 
 def reengage_after_attendance(appointment: Appointment, actor, actor_role: str) -> list[RecoveryCase]:
