@@ -60,8 +60,9 @@ def test_demo_loads_misses_in_every_state_of_workflow_1(app):
         assert not [p for p in pending_misses(utcnow()) if p.appointment.case.case_ref.startswith("C-40")]
         assert set(db.session.scalars(sa.select(MissedContact.status).where(
             MissedContact.case_id.in_(history)))) == {"released"}
-        assert set(db.session.scalars(sa.select(RecoveryCase.status).where(
-            RecoveryCase.case_id.in_(history)))) == {"dispositioned"}
+        # Finished: dispositioned, or closed re-engaged when the person attended the make-up (section 4).
+        assert set(db.session.execute(sa.select(RecoveryCase.status, RecoveryCase.closure_reason).where(
+            RecoveryCase.case_id.in_(history)))) == {("dispositioned", None), ("closed", "reengaged")}
         assert run_sweep() is not None
         assert not db.session.scalars(sa.select(Escalation).where(
             Escalation.case_ref.like("C-40%"), Escalation.acknowledged_at.is_(None))).all()
