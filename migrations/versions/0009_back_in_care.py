@@ -1,8 +1,8 @@
 """section 4, back in care: make-up appointments, notice of absence, recordings, closure of recovery
 cases, repeat misses, support requests, expectations at intake, and the tech_support role
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 23:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
