@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     _sqlite_pragmas(app)
 
     from . import models  # noqa: F401  (every table registered before migrations and queries)
+    from .access_log import record as access_record
+    from .access_log.views import bp as access_log_bp
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
     from .archive.views import bp as archive_bp
@@ -66,10 +68,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import bp as web_bp, init_app as init_web
 
     for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
-                      offline_bp, dashboard_bp, support_bp, api_bp):
+                      offline_bp, dashboard_bp, support_bp, access_log_bp, api_bp):
         app.register_blueprint(blueprint)
     init_web(app)
     healthz.init_app(app)
+    access_record.init_app(app)
 
     from .cli import register
 

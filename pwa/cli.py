@@ -28,16 +28,39 @@ def _fail_on_invalid(err: InvalidInput):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
 @click.option("--team", default=None)
-def create_user_command(username, roles, password, display_name, team):
+@click.option("--totp-secret", default=None, help="Enrol the user in TOTP (RFC 6238) with this base32 secret.")
+def create_user_command(username, roles, password, display_name, team, totp_secret):
     """Add a user with one or more roles."""
+    from .accounts.mfa import enrol
     from .accounts.operations import create_user
 
     try:
         user = create_user(username, password, list(roles), display_name=display_name, team=team)
+        codes = enrol(user, totp_secret) if totp_secret is not None else []
     except InvalidInput as err:
         _fail_on_invalid(err)
     db.session.commit()
     click.echo(f"created user {user.username} with roles {', '.join(user.roles)}")
+    if codes:
+        click.echo("enrolled in TOTP; recovery codes (shown once): " + " ".join(codes))
+
+
+@users.command("code")
+@click.argument("username")
+def code_command(username):
+    """Print the current TOTP code of an enrolled user (the demo's users have no phone). Whoever can run
+    this can read the database anyway."""
+    import pyotp
+
+    from .accounts.mfa import credential_of
+    from .accounts.models import User
+
+    user = db.session.scalar(db.select(User).filter_by(username=username))
+    credential = credential_of(user.id) if user else None
+    if credential is None:
+        click.echo(f"{username} has no authenticator enrolled", err=True)
+        raise SystemExit(1)
+    click.echo(pyotp.TOTP(credential.secret).now())
 
 
 @tokens.command("create")
@@ -59,16 +82,33 @@ def create_token_command(name, roles, expires_days):
 
 @audit.command("verify")
 def verify_command():
-    """Recompute the archive's hash chain; exit 1 naming the first broken entry."""
-    from .archive.operations import verify_chain
+    """Recompute the archive's hash chain and check it against every signed checkpoint; exit 1 naming the
+    first broken entry (a removed tail, a rewritten chain or a replaced checkpoint)."""
+    from .archive.checkpoint import verify_archive
 
-    report = verify_chain()
+    report = verify_archive()
     if report.ok:
-        click.echo(f"archive intact: {report.checked} entries verified")
+        anchored = (f"; the latest of {report.checkpoints} signed checkpoints covers entry {report.latest.seq}"
+                    if report.latest else "; no signed checkpoint yet (flask audit checkpoint)")
+        click.echo(f"archive intact: {report.checked} entries verified{anchored}")
         return
     click.echo(f"archive broken at entry {report.broken_seq}: {report.reason} "
-               f"({report.checked} entries before it verified)", err=True)
+               f"({report.checked} entries verified)", err=True)
     raise SystemExit(1)
+
+
+@audit.command("checkpoint")
+def checkpoint_command():
+    """Write a signed checkpoint of the archive's head (entry count and head hash)."""
+    from .archive.checkpoint import public_key, write_checkpoint
+
+    checkpoint = write_checkpoint("command")
+    db.session.commit()
+    if checkpoint is None:
+        click.echo("the archive is empty: nothing to checkpoint")
+        return
+    click.echo(f"checkpoint {checkpoint.id}: {checkpoint.seq} entries, head {checkpoint.head_hash}, "
+               f"signed {checkpoint.signature} (Ed25519 key {public_key()})")
 
 
 @click.command("sweep")
@@ -125,6 +165,9 @@ def demo_command(if_empty):
         db.session.commit()
         click.echo(summary)
     click.echo(f"Sign in at {server_url()} with any demo user (password: {DEMO_PASSWORD}):")
+    from .accounts.demo_mfa import demo_secrets_text
+
+    click.echo(demo_secrets_text())
     click.echo("  coordinator: cora   attendance supervisor: sam   outreach worker: olu   "
                "service supervisor: sade   governance lead: gina   panel chair: pat   manager: mona   "
                "quality lead: quinn   executive (outcomes): evan   admin: ada")

@@ -2,6 +2,8 @@
 import os
 from datetime import timedelta
 
+from .push.endpoints import parse_hosts
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -71,4 +73,13 @@ def load_config(instance_path: str) -> dict:
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Push services are https; tests add "http" for their local fake endpoint.
         "PUSH_ENDPOINT_SCHEMES": ("https",),
+        # Hosts a subscription may point at (pwa.push.endpoints); "*.x" is any subdomain of x.
+        "PUSH_ALLOWED_HOSTS": parse_hosts(_env("PUSH_ALLOWED_HOSTS")),
+        # The archive checkpoints' Ed25519 key (base64url); default: instance/archive_signing_key.
+        "ARCHIVE_SIGNING_KEY": _env("ARCHIVE_SIGNING_KEY"),
+        # Sign-in throttling (pwa.accounts.throttle).
+        "SIGNIN_MAX_FAILURES": int(_env("SIGNIN_MAX_FAILURES", "5")),
+        "SIGNIN_ADDRESS_MAX_FAILURES": int(_env("SIGNIN_ADDRESS_MAX_FAILURES", "30")),
+        "SIGNIN_WINDOW_MINUTES": int(_env("SIGNIN_WINDOW_MINUTES", "15")),
+        "SIGNIN_LOCKOUT_MINUTES": int(_env("SIGNIN_LOCKOUT_MINUTES", "15")),
     }

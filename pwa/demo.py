@@ -4,6 +4,7 @@ import random
 from datetime import datetime, timedelta
 
 from .accounts.models import User
+from .accounts.demo_mfa import enrol_demo_users
 from .accounts.operations import create_user
 from .cases.operations import record_attendance_signal, upsert_appointment, upsert_case
 from .clock import acting_at, utcnow
@@ -179,6 +180,7 @@ def load_demo(seed: int = 7) -> str:
     except WorkflowRefused:
         pass
     _threshold_reviews(users, integration, clock, rng)
+    enrol_demo_users(users.values())  # last, so the archive stays in time order
     db.session.flush()
     return (f"demo organisation loaded: {len(USERS)} users, {len(cases)} cases, 32 appointments on "
             f"{clock.day:%A %d %B} (the last business day up to now), "

@@ -1,5 +1,9 @@
 """Imports every area's models so metadata (and Alembic) sees all tables."""
 from .accounts.models import ApiToken, SignInSession, User, UserRole  # noqa: F401
+from .access_log.models import AccessRecord  # noqa: F401
+from .accounts.mfa import RecoveryCode, TotpCredential  # noqa: F401
+from .accounts.throttle import SignInFailure, SignInLockout  # noqa: F401
+from .archive.checkpoint import ArchiveCheckpoint  # noqa: F401
 from .archive.models import ArchiveEntry  # noqa: F401
 from .cases.models import Appointment, Case, CaseRiskFlag, ContactRoute  # noqa: F401
 from .escalations.models import Escalation  # noqa: F401

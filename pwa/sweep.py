@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from .archive.checkpoint import checkpoint_if_due
 from .cases.models import Appointment
 from .cases.operations import stamp_detected_miss
 from .clock import utcnow
@@ -65,6 +66,7 @@ def run_sweep() -> SweepReport | None:
     # Push alerts are queued here (claimed once per subject, mark and user) and sent by the caller after
     # it commits: pwa.push.operations.send_due_alerts.
     report.alerts_queued = queue_escalation_alerts(now) + queue_recovery_mark_alerts(now)
+    checkpoint_if_due(now)  # the archive's head, signed once an hour (pwa.archive.checkpoint)
     log.info("sweep done detected=%s raised=%s alerts_queued=%s", report.detected, report.raised,
              report.alerts_queued)
     return report

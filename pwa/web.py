@@ -3,7 +3,7 @@ template filters, and error pages (JSON under /api/, HTML elsewhere)."""
 import logging
 from datetime import datetime
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -188,7 +188,11 @@ def init_app(app):
     def _http(err):
         if err.code and err.code >= 500:
             db.session.rollback()
-        return _error_page(err.code or 500, err.name, err.description or err.name)
+        response = _error_page(err.code or 500, err.name, err.description or err.name)
+        if err.code == 405 and getattr(err, "valid_methods", None):  # RFC 9110: a 405 names what is allowed
+            response = make_response(*response) if isinstance(response, tuple) else response
+            response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err):

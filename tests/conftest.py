@@ -13,6 +13,9 @@ import time_machine
 
 from pwa import create_app
 from pwa.extensions import db
+from pwa.archive.append_only import lifted
+from pwa.archive.checkpoint import generate_key
+from pwa.push.endpoints import DEFAULT_ALLOWED_HOSTS
 from pwa.push.keys import generate_private_key
 from tests.support.clock import NY
 
@@ -65,6 +68,11 @@ def app(tmp_path_factory):
         "VAPID_PRIVATE_KEY": generate_private_key(),
         "VAPID_SUBJECT": "mailto:alerts@continuity.test",
         "PUSH_ENDPOINT_SCHEMES": ("https", "http"),
+        # ... on 127.0.0.1: the only way to allow it, and only here (tests/integration/test_push_ssrf.py turns it off).
+        "PUSH_ALLOWED_HOSTS": ("127.0.0.1", *DEFAULT_ALLOWED_HOSTS),
+        "PUSH_ALLOW_PRIVATE_ADDRESSES": True,
+        # The archive checkpoints' signing key, outside the database as in production.
+        "ARCHIVE_SIGNING_KEY": generate_key(),
     })
     with app.app_context():
         from flask_migrate import downgrade, upgrade
@@ -84,8 +92,9 @@ def empty_database(app) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             else:
-                for name in reversed(tables):
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+                with lifted(conn):  # the append-only tables' triggers
+                    for name in reversed(tables):
+                        conn.execute(sa.text(f"DELETE FROM {name}"))
         db.session.remove()
 
 
@@ -122,19 +131,44 @@ class Auth:
         self.app, self.client = app, client
         self.csrf_token = None
         self.users = {}
+        self.secrets = {}
 
     def user(self, username: str, *roles: str, team: str | None = None) -> int:
+        """A user; one whose role needs a second factor is enrolled in TOTP (self.secrets)."""
+        from pwa.accounts.mfa import enrol, mfa_required, new_secret
         from pwa.accounts.operations import create_user
 
         if username not in self.users:
             with self.app.app_context():
                 user = create_user(username, PASSWORD, list(roles) or ["coordinator"], team=team)
+                if mfa_required(user):
+                    self.secrets[username] = new_secret()
+                    enrol(user, self.secrets[username])
                 db.session.commit()
                 self.users[username] = user.id
         return self.users[username]
 
+    def otp(self, username: str) -> str | None:
+        """The user's current TOTP code, made usable again: a code is accepted once per 30 s step, and tests
+        sign the same user in many times a second."""
+        import pyotp
+        from pwa.accounts.mfa import TotpCredential
+
+        if username not in self.secrets:
+            return None
+        with self.app.app_context():
+            db.session.execute(sa.update(TotpCredential).where(TotpCredential.user_id == self.users[username])
+                               .values(last_step=None))
+            db.session.commit()
+        return pyotp.TOTP(self.secrets[username]).now()
+
+    def credentials(self, username: str) -> dict:
+        body = {"username": username, "password": PASSWORD}
+        code = self.otp(username)
+        return {**body, "otp": code} if code else body
+
     def login(self, username: str) -> dict:
-        response = self.client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
+        response = self.client.post("/api/v1/session", json=self.credentials(username))
         assert response.status_code == 200, response.get_json()
         self.csrf_token = response.get_json()["csrf_token"]
         return response.get_json()
@@ -161,6 +195,26 @@ class Auth:
         page = self.client.get(path)
         assert page.status_code == 200, page.status_code
         return self.client.post(path, data={**data, "csrf_token": csrf_from(page.text)})
+
+
+def sign_in_body(app, username: str, password: str = PASSWORD) -> dict:
+    """The JSON sign-in of a user made outside `Auth` (e.g. by a factory): one whose role needs a second factor
+    is enrolled on first use, and each call gets a code that has not been used."""
+    import pyotp
+    from pwa.accounts.mfa import TotpCredential, credential_of, enrol, mfa_required, new_secret
+    from pwa.accounts.models import User
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(username=username))
+        if user is None or (credential_of(user.id) is None and not mfa_required(user)):
+            return {"username": username, "password": password}
+        if credential_of(user.id) is None:
+            enrol(user, new_secret())
+        credential = credential_of(user.id)
+        db.session.execute(sa.update(TotpCredential).where(TotpCredential.id == credential.id).values(last_step=None))
+        code = pyotp.TOTP(credential.secret).now()
+        db.session.commit()
+    return {"username": username, "password": password, "otp": code}
 
 
 @pytest.fixture

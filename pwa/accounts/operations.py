@@ -12,16 +12,22 @@ from ..clock import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
 from ..governance.vocab import ROLES
+from .passwords import password_problems
 from .models import ApiToken, SignInSession, User, UserRole, digest
 
 log = logging.getLogger("continuity.accounts")
 
 
+# OWASP's Password Storage Cheat Sheet: argon2id, 19 MiB of memory, 2 iterations, 1 lane.
+# Hashes made with other parameters are redone at the next sign-in (check_needs_rehash).
+OWASP_ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
+
 def _hasher() -> PasswordHasher:
-    """argon2id with the library's defaults; ARGON2_PARAMS lowers the cost for the test suite."""
+    """argon2id with OWASP's parameters; ARGON2_PARAMS lowers the cost for the test suite."""
     ext = current_app.extensions
     if "continuity.hasher" not in ext:
-        hasher = PasswordHasher(**current_app.config.get("ARGON2_PARAMS", {}))
+        hasher = PasswordHasher(**current_app.config.get("ARGON2_PARAMS", OWASP_ARGON2))
         # Verified against for unknown usernames, so timing does not reveal which ones exist.
         ext["continuity.hasher"] = (hasher, hasher.hash("continuity-dummy-password"))
     return ext["continuity.hasher"][0]
@@ -42,8 +48,8 @@ def create_user(username: str, password: str | None, roles: list[str], display_n
     unknown = sorted(set(roles) - set(ROLES))
     if not roles or unknown:
         errors["roles"] = ["Unknown role: " + ", ".join(unknown) if unknown else "Give at least one role."]
-    if password is not None and len(password) < 8:
-        errors["password"] = ["Use at least 8 characters."]
+    if password is not None and password_problems(password):
+        errors["password"] = password_problems(password)
     if errors:
         raise InvalidInput(errors)
     user = User(username=username, display_name=display_name or username, team=team,
@@ -52,6 +58,32 @@ def create_user(username: str, password: str | None, roles: list[str], display_n
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """The signed-in user's own change: the current password first, then the rules for a new one."""
+    from ..archive.operations import append_entry
+
+    errors: dict[str, list[str]] = {}
+    try:
+        ok = user.password_hash is not None and _hasher().verify(user.password_hash, current or "-")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        errors["current_password"] = ["That is not your current password."]
+    problems = password_problems(new or "", user.username)
+    if problems:
+        errors["new_password"] = problems
+    elif new != repeated:
+        errors["repeat_password"] = ["The two new passwords differ."]
+    elif ok and new == current:
+        errors["new_password"] = ["Choose a password different from the current one."]
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = _hasher().hash(new)
+    append_entry(folder="accounts", step="password", action="password_changed",
+                 record={"entity": "users", "id": user.id, "changed_at": utcnow()}, actor=user)
+    log.info("password changed user_id=%s", user.id)
 
 
 def authenticate(username: str, password: str) -> User | None:

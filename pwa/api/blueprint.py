@@ -30,8 +30,9 @@ def json_body(refuse_nul: bool = True) -> dict:
 
 
 def choice_arg(name: str, allowed) -> str | None:
-    """A query parameter that must be one of `allowed` (absent: None)."""
-    value = request.args.get(name)
+    """A query parameter that must be one of `allowed`; absent or empty (`?level=`, as a form leaves it) is
+    no filter (None)."""
+    value = request.args.get(name) or None
     if value is not None and value not in allowed:
         raise InvalidInput({name: ["Choose one of: " + ", ".join(allowed) + "."]})
     return value

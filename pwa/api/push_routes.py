@@ -40,6 +40,7 @@ def push_subscribe():
       responses:
         201: {content: {application/json: {schema: PushSubscriptionOut}}}
         401: {content: {application/json: {schema: ErrorOut}}}
+        409: {description: "The endpoint is another user's subscription", content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
     return committed(lambda: PushSubscriptionOut().dump(subscribe_device(

@@ -1,9 +1,8 @@
 """Browsing and exporting the archive's folders (views over the hash-chained archive)."""
-import csv
-import io
 
 from flask import Blueprint, Response, abort, request
 
+from ..csv_cells import csv_text
 from ..governance import access
 from ..governance.vocab import FOLDERS
 from ..security import requires
@@ -40,12 +39,8 @@ def folder(folder):
 def export(folder):
     if folder not in FOLDERS:
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for entry in folder_entries(folder):
-        writer.writerow([getattr(entry, c) for c in CSV_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv",
+    rows = ([getattr(entry, c) for c in CSV_COLUMNS] for entry in folder_entries(folder))
+    return Response(csv_text(list(CSV_COLUMNS), rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=continuity-{folder}.csv"})
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..archive.models import ArchiveEntry
-from ..archive.operations import verify_chain
+from ..archive.checkpoint import latest_checkpoint, public_key, verify_archive, write_checkpoint
 from ..errors import InvalidInput
 from ..escalations.models import Escalation
 from ..extensions import db
@@ -217,12 +217,16 @@ def sampled_entries(period: PackPeriod, per_folder: int = SAMPLE_PER_FOLDER) -> 
 
 
 def chain_state() -> dict:
-    """The whole chain recomputed now, as `flask audit verify` does."""
-    report = verify_chain()
+    """The whole chain and its signed checkpoints verified now, as `flask audit verify` does; when intact, a
+    new signed checkpoint of the head (the caller commits it), which the pack prints: once on paper, the head
+    is anchored outside the system too."""
+    report = verify_archive()
+    checkpoint = write_checkpoint("pack") if report.ok else None
     last = db.session.execute(sa.select(ArchiveEntry.seq, ArchiveEntry.hash)
                               .order_by(ArchiveEntry.seq.desc()).limit(1)).first()
     return {"ok": report.ok, "checked": report.checked, "broken_seq": report.broken_seq, "reason": report.reason,
-            "last_seq": last.seq if last else None, "last_hash": last.hash if last else None}
+            "last_seq": last.seq if last else None, "last_hash": last.hash if last else None,
+            "checkpoint": checkpoint or latest_checkpoint(), "public_key": public_key()}
 
 
 # --- the PDF ---------------------------------------------------------------------------------------

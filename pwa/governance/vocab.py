@@ -102,6 +102,7 @@ FOLDERS = {
     "attendance-review": "Attendance review archive",
     "decision-assurance": "Decision assurance archive",
     "escalations": "Escalations",
+    "accounts": "Account security",  # sign-in lockouts, second-factor enrolments, password changes
 }
 
 

@@ -45,7 +45,9 @@ def shell_version() -> str:
 
 @bp.app_template_global()
 def service_worker_url() -> str:
-    return f"/sw.js?v={shell_version()}"
+    # The idle timeout tells the worker when stored pages are stale (pwa/static/sw.js deletes them).
+    idle = int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60)
+    return f"/sw.js?v={shell_version()}&idle={idle}"
 
 
 @bp.app_template_filter("clock_offset")

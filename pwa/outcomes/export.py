@@ -5,16 +5,12 @@ CSV tables are long (one row per group and figure) so every value keeps its nume
 and unit. Cells a spreadsheet would read as a formula (= + - @, tab, carriage return) get a leading
 quote: team names and labels are typed by people.
 """
-import csv
-import io
-from collections.abc import Iterable
-
+from ..csv_cells import csv_text, safe_cell  # noqa: F401  (the one formula-safe writer, re-exported)
 from .definitions import BY_KEY, FIGURES
 from .figures import FigureValue, LevelRow, breakdown, compute, escalations_by_level, records, trend
 from .filters import OutcomeFilters
 
 TABLES = ("figures", "trend", "team", "worker", "escalations", "records")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rounded(key: str, value):
@@ -58,15 +54,6 @@ def trend_out(bucket: str, buckets) -> dict:
 
 # --- CSV ---------------------------------------------------------------------------------------------------
 
-def safe_cell(value):
-    """A cell as written to CSV: None empty, text that could start a formula quoted."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _long(group_name: str, groups) -> tuple[list[str], list[list]]:
     header = [group_name, "key", "label", "unit", "value", "numerator", "denominator"]
     rows = [[group, key, BY_KEY[key].label, BY_KEY[key].unit, rounded(key, v.value), v.numerator, v.denominator]
@@ -96,12 +83,3 @@ def table(name: str, filters: OutcomeFilters, bucket: str = "day",
                          r["at"].isoformat().replace("+00:00", "Z") if r["at"] else None, r["side"], r["value"],
                          r["url"], r["archive_url"]] for r in found]
     raise ValueError(f"no such outcome table: {name}")
-
-
-def csv_text(header: list[str], rows: Iterable[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue()

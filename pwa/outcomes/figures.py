@@ -10,6 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask import url_for
 
+from ..access_log.record import note_reads
 from ..accounts.models import User
 from ..archive.models import ArchiveEntry
 from ..cases.models import Case
@@ -262,6 +263,7 @@ def records(key: str, filters: OutcomeFilters, limit: int | None = 50, offset: i
     if filters.worker_id is not None:
         query = query.where(rows.c[figure.worker_column] == filters.worker_id)
     (found,) = runner.run([query.order_by(rows.c.at, rows.c.id).limit(limit).offset(offset)])
+    note_reads(r["case_ref"] for r in found)  # the records behind a figure name people: an access record
     seqs = _archive_seqs(found)
     on, off = figure.sides
     return [{"id": r["id"], "kind": r["kind"], "case_ref": r["case_ref"], "team": r["team"],

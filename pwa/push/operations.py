@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import SignInSession, User, UserRole, digest
 from ..clock import utcnow
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, WorkflowRefused
 from ..extensions import db
 from ..schema_fields import load
 from . import keys
+from .endpoints import endpoint_problem, unsafe_address
 from .models import PushDelivery, PushSubscription
 from .schemas import SubscriptionInput, UnsubscribeInput
 
@@ -52,13 +53,20 @@ def session_record(secret: str | None) -> SignInSession | None:
 
 def subscribe_device(data, *, user: User, sign_in_session: SignInSession | None,
                      user_agent: str | None) -> PushSubscription:
-    """Keep this device's subscription for `user`. The same endpoint again (re-subscribing, or another
-    person signing in on a shared device) updates the one row: a device alerts only its latest user."""
+    """Keep this device's subscription for `user`. The same endpoint again from the same user (re-subscribing)
+    updates the one row. Another user's endpoint is refused (409): re-posting a known endpoint must not take
+    someone's alerts away; on a shared device the first user's sign-out there removes it."""
     values = load(SubscriptionInput(), data)
     fields = {"user_id": user.id, "sign_in_session_id": sign_in_session.id if sign_in_session else None,
               "p256dh": values["keys"]["p256dh"], "auth": values["keys"]["auth"],
               "user_agent": device_label(user_agent)[:120], "failure_count": 0}
     subscription = db.session.scalar(sa.select(PushSubscription).filter_by(endpoint=values["endpoint"]))
+    if subscription is not None and subscription.user_id != user.id:
+        log.warning("push subscription refused: endpoint held by another user subscription_id=%s user_id=%s",
+                    subscription.id, user.id)
+        raise WorkflowRefused("push_endpoint_taken", [
+            "This device's alerts belong to another user. They must sign out on it (or remove it under "
+            "Alerts) before you can turn alerts on here."])
     if subscription is None:
         subscription = PushSubscription(endpoint=values["endpoint"], **fields)
         db.session.add(subscription)
@@ -196,6 +204,13 @@ def _send(delivery: PushDelivery, private: str) -> str:
     data = payload(delivery)
     delivered, errors = False, []
     for subscription in subscriptions:
+        # Checked again at send time: the allowlist may have changed, and a host's address can change.
+        unsafe = endpoint_problem(subscription.endpoint) or unsafe_address(subscription.endpoint)
+        if unsafe:
+            log.warning("push endpoint refused delivery_id=%s subscription_id=%s: %s", delivery.id,
+                        subscription.id, unsafe)
+            _delete(subscription, "unsafe_endpoint")  # never retried: a safe device subscribes again
+            continue
         try:
             webpush(subscription.info(), data=data, vapid_private_key=private,
                     vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]}, ttl=TTL_SECONDS,

@@ -1,6 +1,5 @@
 """Allowlist input for a push subscription: the browser's PushSubscription.toJSON()."""
 import binascii
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from marshmallow import ValidationError, fields, validate, validates
@@ -45,16 +44,11 @@ class SubscriptionInput(InputSchema):
 
     @validates("endpoint")
     def _endpoint(self, value: str, **_kwargs) -> None:
-        from flask import current_app
+        from .endpoints import endpoint_problem
 
-        try:
-            parts = urlsplit(value)
-            host = parts.hostname
-        except ValueError:
-            raise ValidationError("Give the push service's https address.") from None
-        schemes = current_app.config.get("PUSH_ENDPOINT_SCHEMES", ("https",))
-        if parts.scheme not in schemes or not host:
-            raise ValidationError("Give the push service's https address.")
+        problem = endpoint_problem(value)
+        if problem:
+            raise ValidationError(problem)
 
 
 class UnsubscribeInput(InputSchema):

@@ -27,6 +27,13 @@ const SHELL = [
 const SHELL_PAGES = new Set([OFFLINE_PAGE, "/outbox"]);
 const SHELL_FILES = new Set(SHELL.filter(function (path) { return !SHELL_PAGES.has(path); }));
 const Outbox = self.ContinuityOutbox;
+// Stored pages are deleted once unused for the sign-in's idle timeout (`idle`, minutes, from the server's
+// IDLE_TIMEOUT_MINUTES in the registration's address), and in any case after KEEP_DAYS: a phone left in a
+// drawer, or signed out while offline, does not keep people's records.
+const PARAMS = new URL(self.location.href).searchParams;
+const IDLE_MS = Math.max(1, Number(PARAMS.get("idle")) || 30) * 60000;
+const KEEP_DAYS = Math.max(1, Number(PARAMS.get("keep")) || 7);
+const UNUSED_MS = Math.min(IDLE_MS, KEEP_DAYS * 86400000);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
@@ -46,13 +53,18 @@ self.addEventListener("activate", function (event) {
     return Promise.all(names.filter(function (name) {
       return name.startsWith("continuity-") && name !== SHELL_CACHE && name !== PAGES_CACHE;
     }).map(function (name) { return caches.delete(name); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(expireIfUnused).then(function () { return self.clients.claim(); }));
 });
 
 self.addEventListener("fetch", function (event) {
   const request = event.request;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname === "/api/v1/session" && request.method === "DELETE") {
+    event.respondWith(forgetPages("signed-out").then(function () { return fetch(request); }));
+    return;
+  }
+  if (url.pathname.startsWith("/api/")) return;
   if (request.method === "POST") {
     const route = outboxRoute(url.pathname);
     if (route) event.respondWith(submitEntry(event, route));
@@ -86,8 +98,14 @@ function keepsPage(url, response) {
 async function navigate(event) {
   const request = event.request;
   const url = new URL(request.url);
-  const cached = await cachedPage(url);
   const network = fetch(request).then(function (response) {
+    // The sign-in ended (signed out elsewhere, the idle timeout, an account switched off): the stored
+    // pages go at once.
+    if (signInPage(response) && OFFLINE_PAGES.test(url.pathname)) {
+      event.waitUntil(forgetPages("signed-out"));
+      return response;
+    }
+    if (response.ok && !response.redirected) event.waitUntil(touchPages());
     // The plain address only: "?saved=attempt" and the like are one moment's view of the page.
     if (keepsPage(url, response) && !url.search) {
       const copy = response.clone();
@@ -95,6 +113,10 @@ async function navigate(event) {
     }
     return response;
   });
+  network.catch(function () { /* handled below, once the stored copy is known */ });
+  // Pages unused for too long are deleted before any could be served (the network goes on meanwhile).
+  const cached = OFFLINE_PAGES.test(url.pathname) ? await expireIfUnused().then(function () { return cachedPage(url); })
+    : undefined;
   try {
     if (!cached) return await network;
     return await Promise.race([network, new Promise(function (resolve, reject) {
@@ -102,7 +124,10 @@ async function navigate(event) {
     })]);
   } catch (err) {
     event.waitUntil(network.catch(function () { /* already answered from the cache */ }));
-    if (cached) return servedFromCache(cached);
+    if (cached) {
+      event.waitUntil(touchPages());
+      return servedFromCache(cached);
+    }
     const shell = await caches.open(SHELL_CACHE).then(function (cache) {
       return cache.match(url.pathname, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
         return hit || cache.match(OFFLINE_PAGE);
@@ -141,7 +166,9 @@ self.addEventListener("message", function (event) {
   const data = event.data || {};
   const reply = event.ports && event.ports[0];
   if (data.type === "cache-pages") {
-    event.waitUntil(cacheListed(String(data.list || ""), data.urls || []).then(function (count) {
+    event.waitUntil(touchPages().then(function () {
+      return cacheListed(String(data.list || ""), data.urls || []);
+    }).then(function (count) {
       if (reply) reply.postMessage({ cached: count });
     }, function () { if (reply) reply.postMessage({ cached: 0, failed: true }); }));
   }
@@ -172,16 +199,25 @@ async function cacheListed(list, urls) {
   return stored.reduce(function (a, b) { return a + b; }, 0);
 }
 
-// Personal data leaves the device on sign-out: every stored page. Never the outbox.
-async function forgetPages() {
-  await caches.delete(PAGES_CACHE);
-  await Outbox.setMeta("offline_lists", {});
-  await Outbox.setMeta("pages_owner", null);
+// Personal data leaves the device on sign-out by any path, a 401, an idle ending and long disuse: every
+// stored page (outbox.js forgetPages). Never the outbox.
+function forgetPages(why) {
+  return Outbox.forgetPages(why);
+}
+
+// The last use, kept to the minute (like the server's idle clock): not one durable write per request.
+async function touchPages() {
+  const used = await Outbox.getMeta("pages_used_at");
+  if (!used || Date.now() - used > 60000) await Outbox.setMeta("pages_used_at", Date.now());
+}
+
+async function expireIfUnused() {
+  const used = await Outbox.getMeta("pages_used_at");
+  if (used && Date.now() - used > UNUSED_MS) await forgetPages("unused");
 }
 
 async function signOut(event) {
-  await forgetPages();
-  await Outbox.setMeta("user", null);
+  await forgetPages("signed-out");
   try {
     return await fetch(event.request);
   } catch (err) {
@@ -230,6 +266,7 @@ async function submitEntry(event, route) {
     outcome = { failed: err };
   }
   const signedOut = outcome.response && signInPage(outcome.response);
+  if (signedOut) event.waitUntil(forgetPages("signed-out"));
   if (outcome.response && !signedOut && !GATEWAY_DOWN.has(outcome.response.status)) {
     if (accepted(outcome.response)) event.waitUntil(acknowledge(form).catch(function () { /* stays listed */ }));
     return outcome.response;
@@ -240,7 +277,8 @@ async function submitEntry(event, route) {
     }).catch(function () { /* the outbox has it */ }));
   }
   const entry = Outbox.entryFromForm(route.kind, route.caseId, await form, {
-    author: (await Outbox.getMeta("user")) || null,
+    // Whoever last signed in here: the entry waits, hidden, until that user signs in again.
+    author: (await Outbox.getMeta("user")) || (await Outbox.getMeta("last_user")) || null,
     case_label: caseLabel(request),
   });
   await Outbox.put(entry);
@@ -320,7 +358,7 @@ function savedAnswer(entry, htmx, reason) {
 // Background Sync: pages flush on load, on `online` and from "Sync now".
 self.addEventListener("sync", function (event) {
   if (event.tag !== "outbox") return;
-  event.waitUntil(Outbox.flush().then(function (result) {
+  event.waitUntil(expireIfUnused().then(function () { return Outbox.flush(); }).then(function (result) {
     if (result && result.status === "offline") throw new Error("still offline");
   }));
 });

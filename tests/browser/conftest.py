@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .pages import ConsoleWatch
+from .pages import DEMO_SECRETS, ConsoleWatch
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,13 +33,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+ARCHIVE_KEY = []  # one archive signing key for every server of the session (kept out of instance/)
+
+
 def _app(database: Path):
     from pwa import create_app
+    from pwa.archive.checkpoint import generate_key
     from pwa.push.keys import generate_private_key
 
     # No sweeper runs beside these servers (its sweeps would move the demo under the tests): the
     # heartbeat written with the demo counts as fresh for a day, so no stale-sweep banner shows.
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+    if not ARCHIVE_KEY:
+        ARCHIVE_KEY.append(generate_key())
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "ARCHIVE_SIGNING_KEY": ARCHIVE_KEY[0],
                        "SECRET_KEY": "browser-tests", "VAPID_PRIVATE_KEY": generate_private_key(),
                        "SWEEP_STALE_SECONDS": 24 * 3600})
 
@@ -61,6 +67,11 @@ def demo_database(tmp_path_factory) -> Path:
         load_demo()
         record_heartbeat(time.monotonic())
         db.session.commit()
+        from pwa.accounts.mfa import TotpCredential
+        from pwa.accounts.models import User
+
+        DEMO_SECRETS.update(db.session.execute(db.select(User.username, TotpCredential.secret).join(
+            TotpCredential, TotpCredential.user_id == User.id)).all())
         db.session.remove()
         db.engine.dispose()  # the last connection closes: SQLite folds its WAL into the file
     return path

@@ -168,10 +168,10 @@ def test_attempts_logged_offline_survive_a_reload_and_a_restart_and_sync_with_th
         chromium_browser, server_url, server_app, tmp_path, shoot):
     profile = tmp_path / "profile"
 
-    def launch():
+    def launch(offline=False):
         """A browser on the profile folder (cookies, IndexedDB, caches and the service worker kept on disk)."""
         context = chromium_browser.browser_type.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True,
-                                                     args=CHROMIUM_ARGS, base_url=server_url, **PHONE)
+                                                     args=CHROMIUM_ARGS, base_url=server_url, offline=offline, **PHONE)
         context.set_default_timeout(10_000)
         return context
 
@@ -228,13 +228,15 @@ def test_attempts_logged_offline_survive_a_reload_and_a_restart_and_sync_with_th
     page.console.assert_clean()
 
     # --- the browser closes and opens again on the same profile, still offline --------------------------------
+    # The restart ends the browser session (its cookie). Whether the stored case pages are still there depends
+    # on whether the worker met the server while the browser started (Background Sync, or the emulated network
+    # reaching a just-started worker a moment late): the server's 401 or sign-in page deletes them, as the end
+    # of a sign-in does (tests/browser/test_device_data.py). The outbox's entries are kept either way.
     context.close()
-    context = launch()
+    context = launch(offline=True)
     context.set_offline(True)
     page = watched(context.pages[0] if context.pages else context.new_page())
-    page.goto(case_url)
-    expect(page.locator("#device-entries li")).to_have_count(3)
-    expect(bar(page).locator(".outbox-count")).to_have_text("3 waiting to send")
+    page.goto("/outbox")
     assert sorted(e["client_id"] for e in entries(page)) == sorted(recorded)
     assert server_attempts(server_app, recorded) == []
 
@@ -242,8 +244,9 @@ def test_attempts_logged_offline_survive_a_reload_and_a_restart_and_sync_with_th
     context.set_offline(False)
     signed_in = page.evaluate("() => fetch('/api/v1/session').then(r => r.status)")
     if signed_in == 401:  # the restart ended the browser session: the entries wait for the sign-in
-        expect(bar(page).locator(".outbox-problem")).to_contain_text("Sign in again")
+        page.reload()
         assert len(entries(page)) == 3
+        page.wait_for_function("() => caches.keys().then(k => !k.includes('continuity-pages-v1'))")  # any 401
         sign_in(page, "olu")
         page.goto(case_url)
     expect(bar(page).locator(".outbox-count")).to_have_text("Nothing waiting to send")
@@ -634,7 +637,8 @@ def test_a_new_shell_version_deletes_the_old_cache_and_keeps_pages_and_outbox(ph
     my_day_ready_offline(page)
     names = page.evaluate(CACHES)
     [old] = [n for n in names if n.startswith("continuity-shell-")]
-    assert old == "continuity-shell-" + page.evaluate("document.body.dataset.serviceWorker").split("v=")[1]
+    assert old == "continuity-shell-" + page.evaluate(
+        "new URL(document.body.dataset.serviceWorker, location.href).searchParams.get('v')")
     assert "continuity-pages-v1" in names
     page.evaluate("() => ContinuityOutbox.setMeta('kept', 'yes')")
 

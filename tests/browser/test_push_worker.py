@@ -35,7 +35,7 @@ def test_settings_screen_and_a_push_shown_by_the_service_worker(phone, live_serv
     # The device's subscription, through the API with test keys (no real push service in headless chromium).
     point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    subscription = {"endpoint": "https://push.example.test/send/browser-test", "expirationTime": None,
+    subscription = {"endpoint": "https://fcm.googleapis.com/fcm/send/browser-test", "expirationTime": None,
                     "keys": {"p256dh": b64url(point), "auth": b64url(b"browser-test-key")}}
     assert page.evaluate(SUBSCRIBE, subscription) == 201
     page.reload()

@@ -193,7 +193,23 @@ ROUTES = [
     ("POST", "/sign-in", "/sign-in", PUBLIC),
     ("DELETE", "/api/v1/session", "/api/v1/session", SIGNED_IN),
     ("POST", "/sign-out", "/sign-out", PUBLIC),
+    # Sign-in security: the second sign-in step (with no password step behind it: back to /sign-in), the
+    # account's own security screens, and the lockouts for admins and auditors.
+    ("GET", "/sign-in/code", "/sign-in/code", PUBLIC),
+    ("POST", "/sign-in/code", "/sign-in/code", PUBLIC),
+    ("GET", "/sign-in/enrol", "/sign-in/enrol", PUBLIC),
+    ("POST", "/sign-in/enrol", "/sign-in/enrol", PUBLIC),
+    ("GET", "/account/security", "/account/security", SIGNED_IN),
+    ("GET", "/account/password", "/account/password", SIGNED_IN),
+    ("POST", "/account/password", "/account/password", SIGNED_IN),
+    ("GET", "/account/two-factor", "/account/two-factor", SIGNED_IN),
+    ("POST", "/account/two-factor", "/account/two-factor", SIGNED_IN),
+    ("GET", "/admin/sign-in-lockouts", "/admin/sign-in-lockouts", {"admin", "auditor"}),
+    # Who has seen a person's record (HIPAA 164.312(b)): the auditors' question.
+    ("GET", "/access-record", "/access-record?case_ref={case_ref}", {"auditor"}),
+    ("GET", "/api/v1/access-records", "/api/v1/access-records?case_ref={case_ref}", {"auditor"}),
 ]
+SIGN_IN_STEPS = {"/sign-in/code", "/sign-in/enrol"}
 SESSION_CHANGING = {("POST", "/api/v1/session"), ("POST", "/sign-in"), ("DELETE", "/api/v1/session"),
                     ("POST", "/sign-out")}
 # What an allowed request must answer when it is not the default (GET 200; POST anything but 401/403/5xx).
@@ -207,6 +223,10 @@ ALLOWED_STATUS = {
     # The disposition form of a case not yet opened may be refused by the workflow order rather than shown.
     ("GET", "/recovery/<int:recovery_id>/disposition"): {200, 409},
     ("GET", "/outcomes/pack.pdf"): {422},
+    ("GET", "/sign-in/code"): {302},
+    ("POST", "/sign-in/code"): {302},
+    ("GET", "/sign-in/enrol"): {302},
+    ("POST", "/sign-in/enrol"): {302},
 }
 
 
@@ -337,7 +357,7 @@ def test_role_matrix(role, app, client, auth, factory, now, caplog):
         signer = "coordinator" if role == "anonymous" else role
         headers = {"X-CSRFToken": token}
         if (method, rule) == ("POST", "/api/v1/session"):
-            response = c.post(path, json={"username": signer, "password": PASSWORD})
+            response = c.post(path, json=auth.credentials(signer))
         elif (method, rule) == ("POST", "/sign-in"):
             response = c.post(path, data={"username": signer, "password": PASSWORD, "csrf_token": token})
         elif method == "GET":
@@ -360,7 +380,8 @@ def test_role_matrix(role, app, client, auth, factory, now, caplog):
             if status in (401, 403) or (expected and status not in expected):
                 failures.append(f"{where}: allowed, expected {sorted(expected) if expected else 'not 401/403'}")
             if status == 302 and urlsplit(response.headers["Location"]).path == "/sign-in" \
-                    and (method, rule) not in SESSION_CHANGING and rule != "/":
+                    and (method, rule) not in SESSION_CHANGING and rule != "/" \
+                    and rule not in SIGN_IN_STEPS:
                 failures.append(f"{where}: allowed but sent to sign-in")
         elif role == "anonymous":
             if path.startswith("/api/"):
@@ -532,7 +553,7 @@ def _push_subscription() -> dict:
 
     point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"endpoint": "https://push.example.test/send/csrf", "keys": {"p256dh": b64url(point),
+    return {"endpoint": "https://fcm.googleapis.com/fcm/send/csrf", "keys": {"p256dh": b64url(point),
                                                                         "auth": b64url(b"0123456789abcdef")}}
 
 
@@ -604,6 +625,11 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("DELETE", "/api/v1/push/subscriptions", {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}),
         ("POST", "/settings/alerts/devices/1/remove", {}),
         ("POST", "/sign-in", {"username": "multi", "password": PASSWORD}),
+        ("POST", "/sign-in/code", {"otp": "123456"}),
+        ("POST", "/sign-in/enrol", {"otp": "123456"}),
+        ("POST", "/account/password", {"current_password": PASSWORD, "new_password": "a new long password 7",
+                                       "repeat_password": "a new long password 7"}),
+        ("POST", "/account/two-factor", {"otp": "123456"}),
         ("POST", "/sign-out", {}),
         ("DELETE", "/api/v1/session", None),
     ]
@@ -738,7 +764,7 @@ def test_every_html_page_has_a_strict_csp_and_varies_on_hx_request(app, client, 
     auth.login("multi")
     pages = [template.format(**ids) for method, rule, template, who in ROUTES
              if method == "GET" and not template.startswith("/api/") and not template.endswith((".csv", ".js", ".webmanifest")) and rule != "/healthz"
-             and rule not in ("/", "/sign-in") and rule != "/outcomes/pack.pdf"]
+             and rule not in ("/", "/sign-in", *SIGN_IN_STEPS) and rule != "/outcomes/pack.pdf"]
     assert len(pages) > 10
     for path in pages:
         for headers in ({}, {"HX-Request": "true"}):

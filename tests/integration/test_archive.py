@@ -2,6 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
+from pwa.archive.append_only import lifted
 from pwa.archive.models import ArchiveEntry
 from pwa.extensions import db
 from tests.support.payloads import classification_payload, event_payload
@@ -22,9 +23,7 @@ def _open_and_classify(auth, factory):
 def _tamper(app, seq: int, record: str) -> None:
     """Change an entry by hand, as an attacker with database access would (bypassing the trigger)."""
     with app.app_context():
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        with db.engine.begin() as conn, lifted(conn):
             conn.execute(sa.text("UPDATE archive_entries SET record = :r WHERE seq = :s"), {"r": record, "s": seq})
 
 
@@ -47,9 +46,7 @@ def test_audit_verify_names_the_first_altered_entry(app, auth, factory, now):
 def test_audit_verify_detects_a_removed_entry(app, auth, factory, now):
     _open_and_classify(auth, factory)
     with app.app_context():
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        with db.engine.begin() as conn, lifted(conn):
             conn.execute(sa.text("DELETE FROM archive_entries WHERE seq = 2"))
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1

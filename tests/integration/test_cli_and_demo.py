@@ -23,7 +23,7 @@ def test_users_create_refuses_a_duplicate_and_a_short_password(app):
     duplicate = runner.invoke(args=["users", "create", "nina", "--role", "admin", "--password", "long enough pass"])
     assert duplicate.exit_code == 2 and "already exists" in duplicate.output
     short = runner.invoke(args=["users", "create", "omar", "--role", "admin", "--password", "short"])
-    assert short.exit_code == 2 and "at least 8" in short.output
+    assert short.exit_code == 2 and "at least 12" in short.output
 
 
 def test_tokens_create_prints_a_bearer_token_that_needs_no_csrf(app, client, factory):

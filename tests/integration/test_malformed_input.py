@@ -122,7 +122,8 @@ def _future(days):
 
 ENDPOINTS = {
     "session": Endpoint(
-        "/api/v1/session", lambda w: {"username": "multi", "password": PASSWORD},
+        # A user whose role takes no second factor: the base body is the whole sign-in.
+        "/api/v1/session", lambda w: {"username": "cora", "password": PASSWORD},
         {"username": text(), "password": text()}, 200,
         # A sign-in that is well formed but wrong is a 401 (the contract), not a 422.
         other_status={"username huge": 401, "username empty": 401, "password huge": 401, "password empty": 401}),
@@ -245,6 +246,9 @@ BODIES = [
 ]
 
 
+NOT_JSON = {"no body, no content type", "a form instead of JSON", "XML"}
+
+
 # --- the world the endpoints act on ----------------------------------------------------------------
 
 def world(app, auth, factory) -> dict:
@@ -281,9 +285,14 @@ def world(app, auth, factory) -> dict:
             "signal_ref": signal["appointment_ref"], "escalation": refused.value.escalation_id}
 
 
+# Written by design on any request, not half-saved records: a failed sign-in is counted for throttling
+# (pwa/accounts/throttle.py), a read of a person's data is in the access record (pwa/access_log).
+THROTTLE_TABLES = {"sign_in_failures", "access_records"}
+
+
 def row_counts(app) -> dict:
     with app.app_context():
-        tables = db.metadata.sorted_tables
+        tables = [t for t in db.metadata.sorted_tables if t.name not in THROTTLE_TABLES]
         query = sa.select(*[sa.select(sa.func.count()).select_from(t).scalar_subquery().label(t.name)
                             for t in tables])
         row = db.session.execute(query).one()
@@ -297,6 +306,8 @@ def snapshot(app) -> dict:
     with app.app_context():
         with db.engine.connect() as conn:
             for table in db.metadata.sorted_tables:
+                if table.name in THROTTLE_TABLES:
+                    continue
                 columns = [c for c in table.c if c.name != "last_seen_at"]
                 out[table.name] = sorted(map(repr, conn.execute(sa.select(*columns)).all()))
         db.session.remove()
@@ -361,6 +372,8 @@ def test_malformed_bodies_are_refused_whole(name, app, client, auth, factory, no
     path = endpoint.path.format(**w)
     before, failures = snapshot(app), []
     for label, kwargs, expected in BODIES:
+        if name == "session" and label in NOT_JSON:
+            expected = 415  # sign-in takes JSON only: another site's form cannot sign a browser in
         response = client.post(path, headers=auth.headers(), **kwargs)
         if response.status_code != expected:
             failures.append(f"{label}: {response.status_code}, expected {expected}")
@@ -395,14 +408,12 @@ def test_path_ids_that_do_not_exist(app, client, auth, factory, now):
 QUERIES = [
     # (path, parameter named in the errors)
     ("/api/v1/missed-contacts?status=bogus", "status"),
-    ("/api/v1/missed-contacts?status=", "status"),
     ("/api/v1/missed-contacts?status=QUEUED", "status"),
     ("/api/v1/missed-contacts?status=" + "q" * 100_00, "status"),
     ("/api/v1/recovery-cases?status=bogus", "status"),
     ("/api/v1/escalations?status=closed", "status"),
     ("/api/v1/escalations?level=ceo", "level"),
     ("/api/v1/escalations?level=admin", "level"),
-    ("/api/v1/escalations?status=open&level=", "level"),
     ("/api/v1/archive/missed-contact?page=abc", "page"),
     ("/api/v1/archive/missed-contact?page=0", "page"),
     ("/api/v1/archive/missed-contact?page=-1", "page"),
@@ -430,7 +441,9 @@ def test_query_parameters_are_checked(app, client, auth, factory, now):
             failures.append(f"{path[:80]}: {response.status_code} {response.get_data(as_text=True)[:160]}")
     assert not failures, "\n".join(failures)
     # Well-formed values are answered; an unknown folder is a 404; the screens never fail on odd pages.
-    for path in ("/api/v1/missed-contacts?status=queued", "/api/v1/recovery-cases?status=instructed",
+    # An empty filter (as a GET form leaves it) is no filter: schemathesis found `level=` refused.
+    for path in ("/api/v1/missed-contacts?status=", "/api/v1/escalations?status=open&level=",
+                 "/api/v1/missed-contacts?status=queued", "/api/v1/recovery-cases?status=instructed",
                  "/api/v1/escalations?status=open&level=attendance_supervisor",
                  "/api/v1/archive/missed-contact?page=2&per_page=500",
                  "/api/v1/archive/missed-contact?case_ref=" + "c" * 10_000):

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from conftest import sign_in_body
 from pwa.extensions import db
 from pwa.outcomes import figures
 from pwa.outcomes.definitions import FIGURES
@@ -337,7 +338,7 @@ def test_escalations_by_level_with_the_median_time_to_acknowledge(org):
 # --- the API ---------------------------------------------------------------------------------------------
 
 def _sign_in(app, client, name):
-    response = client.post("/api/v1/session", json={"username": name, "password": "correct horse battery"})
+    response = client.post("/api/v1/session", json=sign_in_body(app, name, "correct horse battery"))
     assert response.status_code == 200, response.get_json()
 
 
@@ -474,6 +475,6 @@ def test_managers_and_up_read_the_outcomes(app, client, auth, org, role, status)
 
 def test_the_outcomes_are_in_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
-    assert set(document["paths"]["/api/v1/outcomes"]["get"]["responses"]) == {"200", "401", "403", "422"}
+    assert set(document["paths"]["/api/v1/outcomes"]["get"]["responses"]) == {"200", "400", "401", "403", "422"}
     assert "OutcomesOut" in document["components"]["schemas"]
     assert document["paths"]["/api/v1/outcomes.csv"]["get"]["responses"]["200"]["content"]["text/csv"]

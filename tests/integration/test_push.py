@@ -19,13 +19,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from conftest import PASSWORD
+from conftest import PASSWORD, sign_in_body
 from pwa.extensions import db
 from pwa.push.keys import b64url, b64url_decode, public_key
 from tests.support.clock import ny
 from tests.support.worlds import TUESDAY, Sweep
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCAL_PUSH_APP = ('pwa:create_app({"PUSH_ENDPOINT_SCHEMES": ["https", "http"], "PUSH_ALLOWED_HOSTS": ["127.0.0.1"], '
+                  '"PUSH_ALLOW_PRIVATE_ADDRESSES": True})')
 
 
 # --- a fake push service on 127.0.0.1 --------------------------------------------------------------
@@ -119,7 +121,7 @@ def verify_vapid(message: dict, audience: str, subject: str, server_key: str) ->
 def signed_in(app, username: str):
     """A separate browser (its own cookie jar and sign-in session) for `username`."""
     client = app.test_client()
-    response = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
+    response = client.post("/api/v1/session", json=sign_in_body(app, username))
     assert response.status_code == 200, response.get_json()
     client.csrf = response.get_json()["csrf_token"]
     return client
@@ -291,7 +293,9 @@ def test_two_sweeps_in_two_processes_at_once_send_each_alert_once(app, auth, pus
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "VAPID_PRIVATE_KEY": app.config["VAPID_PRIVATE_KEY"], "VAPID_SUBJECT": app.config["VAPID_SUBJECT"],
            "NO_PROXY": "127.0.0.1,localhost", "SECRET_KEY": "test-secret"}
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "sweep"]
+    # The suite's explicit allowance for its local push service, as the app factory's arguments (never the
+    # environment: production cannot be talked into sending to 127.0.0.1).
+    command = [sys.executable, "-m", "flask", "--app", LOCAL_PUSH_APP, "sweep"]
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=60) for process in processes]

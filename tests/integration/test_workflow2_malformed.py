@@ -223,13 +223,13 @@ def test_ids_that_are_not_numbers_are_404(w2, path):
     assert w2.post(path, {"decision": "approved"}, as_user).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["status=bogus", "status=", "status=OPEN", "status=open%20", "status=" + "x" * 10_000,
+@pytest.mark.parametrize("query", ["status=bogus", "status=OPEN", "status=open%20", "status=" + "x" * 10_000,
                                    "status=%FF%FE", "status=open,closed", "status=open&status=bogus",
-                                   "status=bogus&status=open"])
+                                   "status=bogus&status=open", "status="])
 def test_a_bad_status_filter_is_a_422_naming_status(w2, query):
     w2.case()
     response = w2.get(f"/api/v1/recovery-cases?{query}", "sade")
-    if query == "status=open&status=bogus":  # the first value counts
+    if query in ("status=open&status=bogus", "status="):  # the first value counts; an empty one is no filter
         assert response.status_code == 200
         return
     assert names(response, "status"), (query[:30], response.status_code, response.get_json())

@@ -14,7 +14,8 @@ from tests.support.payloads import (
 
 FEED = "schedule-feed"
 # Who is signed in is not workflow state.
-ACCOUNT_TABLES = {"users", "user_roles", "api_tokens", "sign_in_sessions"}
+# Not workflow records: accounts, and the access record (every request that reads a person's data writes one).
+ACCOUNT_TABLES = {"users", "user_roles", "api_tokens", "sign_in_sessions", "access_records"}
 
 
 # Tables a workflow-2 step may write (a refused step must leave every one unchanged).

@@ -10,6 +10,7 @@ from .recovery import (  # noqa: F401
 )
 from .escalations import EscalationOut, ArchiveEntryOut, ArchivePageOut  # noqa: F401
 from .push import PushPublicKeyOut, PushSubscriptionOut  # noqa: F401
+from .access import AccessRecordOut, AccessPageOut  # noqa: F401
 from .review import (  # noqa: F401
     ThresholdPolicyOut, EventRecordOut, RecoveryRecordOut, EventFigureOut, RateFigureOut,
     LatestDispositionOut, FiguresOut, DeterminationOut, CommunicationOut, RestrictionOut,

@@ -34,3 +34,7 @@ class ErrorOut(Schema):
     rule = fields.String()
     reasons = fields.List(fields.String())
     escalation_id = fields.Integer()
+    # Sign-in (POST /api/v1/session): a second factor is needed; seconds until a lockout ends.
+    mfa_required = fields.Boolean()
+    enrolment_required = fields.Boolean()
+    retry_after = fields.Integer()

@@ -77,7 +77,13 @@
     if (!Outbox) return null;
     if (!document.body.hasAttribute("data-user")) return (await Outbox.getMeta("user")) || null;
     const here = document.body.dataset.user || null;
-    await Outbox.setMeta("user", here);
+    if (!here) {
+      // Nobody is signed in (signed out, the idle timeout, any ending): no stored page stays behind.
+      await Outbox.forgetPages("signed-out");
+      return null;
+    }
+    if ((await Outbox.getMeta("user")) !== here) await Outbox.setMeta("user", here);
+    if ((await Outbox.getMeta("last_user")) !== here) await Outbox.setMeta("last_user", here);
     if (here) {
       const owner = await Outbox.getMeta("pages_owner");
       if (owner && owner !== here && window.caches) {
@@ -252,15 +258,20 @@
     const entries = await Outbox.all();
     const lastSync = await Outbox.getMeta("last_sync");
     const result = await Outbox.getMeta("last_result");
-    const mine = entries.filter(function (e) { return !e.author || e.author === user; });
+    const mine = Outbox.mineOf(entries, user);
     const waiting = mine.filter(function (e) { return e.state === "waiting"; });
     const problems = mine.filter(function (e) { return e.state !== "waiting"; });
-    const others = entries.filter(function (e) { return e.author && e.author !== user; });
+    const others = entries.filter(function (e) { return mine.indexOf(e) < 0; });
     drawBar(entries, waiting, problems, others, lastSync, result);
     drawCaseEntries(mine);
     drawOutboxView(waiting, problems, others, lastSync, result);
     drawSignOutWarning(mine.length);
     if (entries.length) askToPersist();
+  }
+
+  function authorsOf(others) {
+    return Array.from(new Set(others.map(function (e) { return e.author; }).filter(Boolean))).join(", ") ||
+      "the person who saved them";
   }
 
   function drawBar(entries, waiting, problems, others, lastSync, result) {
@@ -291,7 +302,7 @@
       ]));
     }
     if (others.length) {
-      const names = Array.from(new Set(others.map(function (e) { return e.author; }))).join(", ");
+      const names = authorsOf(others);
       lines.push(el("p", { class: "outbox-others", text: countEntries(others.length) + " saved by " + names + " wait for " + names + " to sign in on this device." }));
     }
     if (message) lines.push(el("p", { class: "outbox-message", text: message }));
@@ -364,7 +375,7 @@
     if (!problems.length && !waiting.length) parts.push(el("p", { class: "empty", text: "Nothing of yours is waiting on this device." }));
     if (others.length) {
       parts.push(el("p", { class: "hint others", text: countEntries(others.length) + " saved by another user (" +
-        Array.from(new Set(others.map(function (e) { return e.author; }))).join(", ") + ") stay here until they sign in on this device." }));
+        authorsOf(others) + ") stay here until they sign in on this device." }));
     }
     parts.push(el("p", { class: "meta", text: (lastSync ? "Last sync " + clock(lastSync) + "." : "Not synced yet.") +
       (problemText(result, waiting.length) ? " " + problemText(result, waiting.length) : "") }));

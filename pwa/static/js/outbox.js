@@ -147,8 +147,30 @@
     }, extra || {});
   }
 
+  // Entries are shown to the user who saved them, once signed in: nobody signed in sees none of them.
+  function mineOf(entries, user) {
+    return user ? entries.filter(function (e) { return !e.author || e.author === user; }) : [];
+  }
+
+  // The stored pages hold personal data: deleted on sign-out by any path, on a 401, when the sign-in ends
+  // while idle and when unused too long (sw.js). The outbox is never touched: its entries wait for their
+  // author, hidden (mineOf) until that user signs in again.
+  const PAGES_CACHE = "continuity-pages-v1";
+  async function forgetPages(why) {
+    const had = root.caches ? await root.caches.delete(PAGES_CACHE) : false;
+    if (!had && !(await getMeta("user")) && !(await getMeta("pages_owner"))) return;  // nothing of anyone's here
+    // One durable write for the lot.
+    await write(META, function (store) {
+      const puts = [store.put({}, "offline_lists"), store.put(null, "pages_owner"), store.put(null, "pages_used_at"),
+                    store.put(null, "user")];
+      if (why) puts.push(store.put({ why: why, at: new Date().toISOString() }, "pages_forgotten"));
+      return Promise.all(puts);
+    });
+    changed("signed-out");
+  }
+
   function summary(entries, user) {
-    const mine = entries.filter(function (e) { return !e.author || e.author === user; });
+    const mine = mineOf(entries, user);
     return {
       waiting: mine.filter(function (e) { return e.state === "waiting"; }).length,
       problems: mine.filter(function (e) { return e.state !== "waiting"; }).length,
@@ -186,7 +208,10 @@
     } catch (err) {
       return note({ status: "offline", sent: 0 });
     }
-    if (session.status === 401 || session.type === "opaqueredirect") return note({ status: "signed-out", sent: 0 });
+    if (session.status === 401 || session.type === "opaqueredirect") {
+      await forgetPages("401");
+      return note({ status: "signed-out", sent: 0 });
+    }
     const who = session.ok ? await readJson(session) : null;
     if (!who || !who.user || !who.csrf_token) return note({ status: "server", code: session.status, sent: 0 });
     const user = who.user.username;
@@ -218,7 +243,10 @@
       if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
         return note({ status: "server", code: response.status || 302, sent: sent });
       }
-      if (response.status === 401) return note({ status: "signed-out", sent: sent });
+      if (response.status === 401) {
+        await forgetPages("401");
+        return note({ status: "signed-out", sent: sent });
+      }
       const answer = await readJson(response);
       if (response.status === 422) return note({ status: "invalid", code: 422, errors: (answer && answer.errors) || {}, sent: sent });
       if (response.status !== 200 || !answer || !Array.isArray(answer.results)) {
@@ -255,6 +283,6 @@
   root.ContinuityOutbox = {
     KINDS: KINDS, all: all, get: get, put: put, remove: remove, getMeta: getMeta, setMeta: setMeta,
     deviceId: deviceId, newId: newId, entryFromForm: entryFromForm, withOffset: withOffset, summary: summary, flush: flush,
-    onChange: onChange, changed: changed,
+    onChange: onChange, changed: changed, mineOf: mineOf, forgetPages: forgetPages, PAGES_CACHE: PAGES_CACHE,
   };
 })(self);
