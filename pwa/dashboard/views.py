@@ -17,6 +17,7 @@ from ..outcomes import figures as outcome_figures
 from ..outcomes.definitions import BY_KEY, FIGURES
 from ..outcomes.filters import MAX_DAYS, OutcomeFilters, filters_from_args
 from ..security import requires
+from ..transaction import transaction
 from ..timekeeping import calendar, local_today
 from ..web import render
 from . import pack as pack_data
@@ -147,8 +148,8 @@ def _pack_context():
         "levels": outcome_figures.escalations_by_level(filters),
     }
     model = pack_model(period, filters, bucket, data)
-    chain = pack_data.chain_state() if not errors else {"ok": True, "checked": 0}
-    db.session.commit()  # the checkpoint the pack prints
+    with transaction():  # the checkpoint the pack prints
+        chain = pack_data.chain_state() if not errors else {"ok": True, "checked": 0}
     return {"p": period, "m": model, "filters": filters, "errors": errors,
             "breaches": pack_data.breaches(period), "escalations": pack_data.escalations(period),
             "sample": pack_data.sampled_entries(period), "chain": chain,
