@@ -3,8 +3,8 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from .errors import InvalidInput
 
-ANSWER = "Answer this question: it has no default."
-REQUIRED = "This field is required."
+# One wording for every question left empty, whatever kind of answer it takes.
+ANSWER = REQUIRED = "Answer this question."
 # Plausible years for any date or time a person or feed enters: far enough inside Python's datetime range
 # that converting to UTC and adding deadlines can never overflow (year 9999 at -05:00 is year 10000 in UTC).
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999

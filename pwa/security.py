@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .accounts.operations import resume_session, user_for_token
 from .extensions import csrf, db, login_manager
+from .governance.vocab import labelled
 
 log = logging.getLogger("continuity.access")
 
@@ -68,7 +69,7 @@ def requires(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles and not current_user.has_role(*roles):
-                refuse(f"needs one of {', '.join(roles)}")
+                refuse("This screen is for: " + ", ".join(labelled(role).lower() for role in roles) + ".")
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = roles

@@ -7,11 +7,12 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .clock import utcnow
 from .errors import DomainError, Forbidden, InvalidInput, WorkflowRefused
-from .extensions import db, htmx
+from .extensions import db, htmx, login_manager
 from .governance import access
 from .governance.escalations import ESCALATION_TITLES
 from .governance.vocab import FOLDERS, labelled
@@ -94,6 +95,16 @@ def local_input(value: datetime | None) -> str:
     return "" if value is None else local_time(value).strftime("%Y-%m-%dT%H:%M")
 
 
+# Screens that belong to a tab their address does not start with: the supervisor's disposition and closure
+# forms are reached from Close the day, so that tab stays current there.
+NAV_OWNER = {"recovery.disposition": "recovery.close_the_day", "recovery.close_case": "recovery.close_the_day"}
+
+
+def nav_owner(items) -> str | None:
+    owner = NAV_OWNER.get(request.endpoint)
+    return owner if owner in {endpoint for _, endpoint in items} else None
+
+
 def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -134,6 +145,49 @@ def local_format(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
     return "" if value is None else local_time(value).strftime(fmt)
 
 
+# Who reads rule and step codes: the people who work the front line see plain words only; supervisors and
+# governance see the code beside them, as a secondary detail (the glossary says what each one means).
+FRONT_LINE = ("outreach_worker", "coordinator", "tech_support")
+
+
+def shows_codes() -> bool:
+    return current_user.is_authenticated and any(role not in FRONT_LINE for role in current_user.roles)
+
+
+def code_detail(code: str) -> Markup:
+    """The code beside a plain label, for supervisors: ' (E2)'; nothing for the front line."""
+    return Markup(' <span class="rule-code">({})</span>').format(code) if code and shows_codes() else Markup("")
+
+
+def rule_label(code: str) -> Markup:
+    """An escalation rule in plain words, its code as a secondary detail: 'Active risk with no rescue offered (E5)'."""
+    return Markup("{}").format(ESCALATION_TITLES.get(code, code)) + code_detail(code)
+
+
+@bp.get("/glossary")
+def glossary():
+    """The words and codes of the screens in plain language: every rule and every step. For anyone signed in."""
+    from .governance.escalations import RULES
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return render("glossary.html", rules=RULES.values(), steps=STEPS)
+
+
+# The steps of the three workflows and of section 4, as the specification numbers them.
+STEPS = [
+    ("1a", "Open the missed-contact event", "The coordinator records what happened, within 30 minutes of the miss."),
+    ("1b", "Classification challenge", "The attendance supervisor checks the reason for the miss against evidence."),
+    ("1c", "Code release", "Only now is an attendance code applied, with its follow-up."),
+    ("2a", "Open the recovery case", "The outreach worker takes on the follow-up the same day."),
+    ("2b", "Recovery attempts", "Each call, message or visit to reach the person, and what was offered."),
+    ("2c", "Recovery disposition", "The service supervisor records the day's outcome and locks what happens next."),
+    ("3a", "Threshold review", "The governance lead confirms the figures from the archive and judges the risk."),
+    ("3b", "Panel determination", "The panel decides what, if anything, changes, and whether it is proportionate."),
+    ("3c", "Decision communication", "The coordinator explains the decision to the person, with a letter."),
+]
+
+
 def _error_page(status: int, title: str, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error=title, errors={"_schema": [message]}), status
@@ -145,9 +199,11 @@ def init_app(app):
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["label"] = labelled
     app.jinja_env.filters["local_input"] = local_input
+    app.jinja_env.filters["rule"] = rule_label
+    app.jinja_env.filters["code"] = code_detail
     # "contributing_factors.0" is an error of the field "contributing_factors".
     app.jinja_env.filters["base_fields"] = lambda errors: sorted({key.split(".")[0] for key in errors})
-    app.jinja_env.globals.update(nav_items=nav_items, escalation_titles=ESCALATION_TITLES, folders=FOLDERS,
+    app.jinja_env.globals.update(nav_items=nav_items, nav_owner=nav_owner, shows_codes=shows_codes, escalation_titles=ESCALATION_TITLES, folders=FOLDERS,
                                  now_local_input=lambda: local_input(utcnow()))
 
     @app.context_processor

@@ -48,3 +48,9 @@ def close_the_day_board(cases: list[RecoveryCase]) -> dict:
                                    .limit(RECENT)).all()
     return {"cases": today, "pending": pending, "late": late, "late_dispositions": late_dispositions,
             "conflicts": conflicts}
+
+
+def last_channel_used(user) -> str | None:
+    """The channel of the last attempt this worker logged (any case): the attempt form starts on it."""
+    return db.session.scalar(sa.select(RecoveryAttempt.channel).where(RecoveryAttempt.reviewer_id == user.id)
+                             .order_by(RecoveryAttempt.validation_timestamp.desc(), RecoveryAttempt.id.desc()).limit(1))

@@ -6,13 +6,14 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from ..clock import utcnow
+from ..errors import InvalidInput
 from ..governance import access, vocab
 from ..security import requires
 from ..support.queries import support_for_recovery_case
 from ..web import form_input, render, run_form
 from . import back_in_care, listing, operations as ops
 from .models import RecoveryCase
-from .queries import RECENTLY_DISPOSITIONED, close_the_day_board, visible_recovery_cases
+from .queries import RECENTLY_DISPOSITIONED, close_the_day_board, last_channel_used, visible_recovery_cases
 
 bp = Blueprint("recovery", __name__)
 
@@ -33,7 +34,19 @@ def _case_context(recovery: RecoveryCase, **extra) -> dict:
             "rescue_options": vocab.RESCUE_BY_MODALITY[missed.modality],
             "approved_channels": sorted({route.channel for route in recovery.case.approved_routes}),
             "client_id": str(uuid.uuid4()), "saved": request.args.get("saved"),
-            **listing.timeline(recovery, _page()), **extra}
+            **listing.timeline(recovery, _page()), "remembered_channel": remembered_channel(recovery), **extra}
+
+
+def remembered_channel(recovery: RecoveryCase) -> str | None:
+    """The channel the attempt form starts on: the one this worker used last, when this person may be reached
+    by it; otherwise the person's preferred approved route."""
+    approved = recovery.case.approved_routes
+    channels = {route.channel for route in approved}
+    last = last_channel_used(current_user) if current_user.is_authenticated else None
+    if last in channels:
+        return last
+    preferred = sorted(approved, key=lambda route: not route.preferred)
+    return preferred[0].channel if preferred else None
 
 
 def _submit(recovery_id, operation, template: str, **extra):
@@ -92,9 +105,24 @@ def disposition(recovery_id):
     if request.method == "GET":
         recovery = ops.get_recovery_case(recovery_id, current_user)
         return render("recovery/disposition_form.html", **_case_context(recovery))
-    page = _submit(recovery_id, lambda: ops.record_disposition(
-        recovery_id, form_input("continuity_evidence"), current_user), "recovery/disposition_form.html")
+    page = _submit(recovery_id, lambda: _locked_on_purpose(lambda: ops.record_disposition(
+        recovery_id, form_input("continuity_evidence"), current_user)), "recovery/disposition_form.html")
     return page or redirect(url_for("recovery.close_the_day", saved=recovery_id))
+
+
+CONFIRM_LOCK = "Tick this to confirm: the instruction cannot be changed once it is locked."
+
+
+def _locked_on_purpose(operation):
+    """The screen's disposition is irreversible, so the supervisor ticks a confirmation first. Unticked, the
+    answers are still checked (every problem shows at once) and nothing is saved: the transaction rolls back."""
+    if request.form.get("confirm_lock") == "yes":
+        return operation()
+    try:
+        operation()
+    except InvalidInput as err:
+        raise InvalidInput({**err.errors, "confirm_lock": [CONFIRM_LOCK]}) from None
+    raise InvalidInput({"confirm_lock": [CONFIRM_LOCK]})
 
 
 @bp.post("/recovery/<int:recovery_id>/attempts/<int:attempt_id>/exception")

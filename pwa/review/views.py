@@ -26,9 +26,9 @@ bp = Blueprint("review", __name__)
 # Whose step each open status is.
 STEP_OF = {"awaiting_review": ("3a", "governance_lead"), "awaiting_determination": ("3b", "panel_chair"),
            "awaiting_communication": ("3c", "coordinator")}
-STEP_NAMES = {"awaiting_review": "the governance lead's threshold review (3a)",
-              "awaiting_determination": "the panel chair's determination (3b)",
-              "awaiting_communication": "the coordinator's communication to the person (3c)"}
+STEP_NAMES = {"awaiting_review": "the governance lead's threshold review",
+              "awaiting_determination": "the panel chair's determination",
+              "awaiting_communication": "the coordinator's communication to the person"}
 PLAIN_DECISIONS = {
     "continue": "Your care continues as it is now. Nothing about your service changes.",
     "enhanced_recovery_support": "Your care continues, and we will give you extra support to help you keep "

@@ -101,6 +101,9 @@ def fill_attempt(page, detail: str, outcome="No answer"):
     form = page.locator("form[data-outbox=attempt]")
     group(page, "Channel used").locator("input[type=radio]").first.check()
     group(page, "Outcome").get_by_label(outcome, exact=True).check()
+    more = page.locator("details[data-attempt-more]")
+    if more.get_attribute("open") is None:
+        more.locator("> summary").click()
     group(page, "Barrier signal received").get_by_label("None", exact=True).check()
     offered = form.locator("input[name=rescue_option]").evaluate_all("els => els.map(e => e.value)")
     option = next(v for v in ("alternate_slot", "rebook", "make_up_session") if v in offered)

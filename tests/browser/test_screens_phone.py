@@ -17,7 +17,7 @@ def test_manager_acknowledges_e2_with_a_note(phone_page, shoot):
     # The demo's E2: case C-1010, confirmed with two unresolved dependencies and awaiting release (the
     # demo's history has E2s of its own, all acknowledged weeks ago).
     e2 = page.locator("main article.item.esc").filter(
-        has_text="E2 · Person refusal confirmed with unresolved dependencies").filter(has_text="case C-1010")
+        has_text="Person refusal confirmed with unresolved dependencies (E2)").filter(has_text="case C-1010")
     expect(e2).to_have_count(1)
     expect(e2.get_by_label("Acknowledgement note")).to_be_visible()
     shoot(page, "10-escalations")
@@ -37,7 +37,7 @@ def test_manager_acknowledges_e2_with_a_note(phone_page, shoot):
     expect(e2).to_have_count(0)
     done = page.locator("main article.item.compact").filter(has_text="Checked the two open dependencies")
     expect(done).to_have_count(1)
-    expect(done).to_contain_text("E2 · Person refusal confirmed with unresolved dependencies")
+    expect(done).to_contain_text("Person refusal confirmed with unresolved dependencies (E2)")
     expect(done).to_contain_text("Mona Reyes")
     assert header_kept(page)
     if before > 1:

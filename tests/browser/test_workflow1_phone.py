@@ -51,9 +51,11 @@ def test_workflow1_open_classify_release(phone_page, shoot):
     assert page.locator("input[type=radio]:checked").count() == 0, "an answer is pre-selected"
     expect(page.get_by_label("Next checkpoint date")).to_have_value("")
 
+    # The detected event type is a fact on the form, not asked again (a different answer stays possible).
     detected = page.locator(".summary dt:text-is('Detected') + dd").inner_text()
     detected = detected.split(" · ")[0].strip()  # "Left early · event record due 22:17 (…)"
-    group(page, "Missed-contact event type").get_by_label(detected, exact=True).check()
+    expect(page.locator("#event_type .fact-value")).to_contain_text(detected)
+    expect(group(page, "What happened instead")).to_be_hidden()
     group(page, "Is a service-side disruption known?").get_by_label("No", exact=True).check()
     group(page, "Current contactability").get_by_label("Reachable", exact=True).check()
     checkpoint = business_today() + timedelta(days=2)
@@ -119,14 +121,16 @@ def test_workflow1_open_classify_release(phone_page, shoot):
     ready.get_by_role("link", name="Release code").click()
     expect(page.get_by_role("heading", name="Coded event release")).to_be_visible()
     assert page.locator("input[type=radio]:checked").count() == 0
-    group(page, "Permanent code (must match the classification)").get_by_label(
-        "NS-ACCESS (access barrier)").check()
+    # The code is not a choice: it follows from the classification and is shown as a fact.
+    expect(page.locator("input[name=permanent_code]")).to_have_count(1)
+    expect(page.locator("input[name=permanent_code]")).to_have_value("NS-ACCESS")
+    expect(page.locator(".fact-value")).to_contain_text("Access barrier")
     group(page, "Is follow-up required?").get_by_label("Yes", exact=True).check()
     group(page, "Follow-up route").get_by_label("Outreach", exact=True).check()
     page.get_by_label("Review date").fill((business_today() + timedelta(days=7)).isoformat())
     shoot(page, "07-release-form")
     assert_no_overflow(page)
-    page.get_by_role("button", name="Release code").click()
+    page.get_by_role("button", name="Confirm and release").click()
     expect(page.get_by_role("status")).to_contain_text("Code released")
     expect(page).to_have_url(re.compile(re.escape(event_url) + r"\?saved=released$"))
     expect(page.locator("h1 .status")).to_have_text("Released")
@@ -147,8 +151,7 @@ def test_empty_event_form_shows_errors_next_to_fields(phone_page, shoot):
     page.get_by_role("button", name="Save and send to classification queue").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Not saved")
-    for legend in ("Missed-contact event type", "Is a service-side disruption known?",
-                   "Current contactability"):
+    for legend in ("Is a service-side disruption known?", "Current contactability"):
         field = group(page, legend)
         expect(field.locator("p.error")).to_be_visible()
         expect(field).to_have_attribute("aria-invalid", "true")
@@ -166,7 +169,7 @@ def test_empty_event_form_shows_errors_next_to_fields(phone_page, shoot):
     expect(group(page, "Current contactability").locator("p.error")).to_have_count(0)
     contactability = group(page, "Current contactability")
     expect(contactability.get_by_label("Unreachable", exact=True)).to_be_checked()
-    expect(group(page, "Missed-contact event type").locator("p.error")).to_be_visible()
+    expect(group(page, "Is a service-side disruption known?").locator("p.error")).to_be_visible()
     expect(page.locator(".summary")).to_contain_text(case_ref)
     page.locator("header nav").get_by_role("link", name="Today").click()
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()

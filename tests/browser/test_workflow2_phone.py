@@ -47,6 +47,14 @@ def route_hrefs(case: dict) -> set[str]:
     return hrefs
 
 
+def more_details(page):
+    """Open the attempt form's "Time, barrier and rescue offer" (closed for the common attempt)."""
+    more = page.locator("details[data-attempt-more]")
+    if more.get_attribute("open") is None:
+        more.locator("> summary").click()
+    expect(more).to_have_attribute("open", "")
+
+
 def save_attempt(page) -> dict:
     """Tap "Save attempt"; returns the form as the browser sent it (after app.js stamped it).
     Waits until htmx has swapped in the answer, so the next step never acts on the old page."""
@@ -157,7 +165,15 @@ def test_outreach_worker_opens_a_case_and_logs_three_attempts(phone_page, shoot)
     offered = [rescue.locator("input").nth(i).get_attribute("value") for i in range(rescue.locator("input").count())]
     assert offered == list(RESCUE_BY_MODALITY[modality]), f"rescue options for {modality}: {offered}"
     slot = "alternate_slot"
-    assert page.locator("input[type=radio]:checked").count() == 0
+    # A fresh form starts from the common attempt: a channel already chosen (the one olu used last, or the
+    # preferred route), no barrier, nothing offered; only the outcome is asked.
+    expect(channel_group.locator("input:checked")).to_have_count(1)
+    assert channel_group.locator("input:checked").get_attribute("value") in approved
+    expect(group(page, "Barrier signal received").locator("input:checked")).to_have_value("none")
+    expect(rescue.locator("input:checked")).to_have_value("none_offered")
+    expect(group(page, "Outcome").locator("input:checked")).to_have_count(0)
+    expect(page.locator("details[data-attempt-more]")).not_to_have_attribute("open", "")
+    more_details(page)
     for box in form.locator("label.choice, button, summary").all():
         if box.is_visible():
             assert box.bounding_box()["height"] >= 44, f"small target: {box.inner_text()!r}"
@@ -166,6 +182,7 @@ def test_outreach_worker_opens_a_case_and_logs_three_attempts(phone_page, shoot)
         if channel_label:
             channel_group.get_by_label(channel_label, exact=True).check()
         group(page, "Outcome").get_by_label(outcome, exact=True).check()
+        more_details(page)
         group(page, "Barrier signal received").get_by_label(barrier, exact=True).check()
         rescue.get_by_label(labelled(option), exact=True).check()
         page.get_by_label("What exactly was offered").fill(detail)
@@ -207,6 +224,7 @@ def test_outreach_worker_opens_a_case_and_logs_three_attempts(phone_page, shoot)
     assert str(uuid.UUID(sent2["client_id"])) == sent2["client_id"]
 
     # Attempt 3: the emergency-exception path (an unapproved channel needs a reason).
+    more_details(page)
     exception = page.locator("details.exception")
     exception.locator("summary").click()
     others = [i.get_attribute("value") for i in exception.locator("input[name=channel]").all()]

@@ -30,7 +30,7 @@ def test_workflow3_review_determine_communicate_letter(desk_page, snap):
     expect(mine.first.locator(".deadline")).to_contain_text(re.compile(r"(left|overdue)$"))
     shoot(page, "w3-01-gina-list")
     mine.first.locator("a").first.click()
-    expect(page.get_by_role("heading", name=re.compile(r"^3a · Complete the threshold review"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Complete the threshold review"))).to_be_visible()
     review_url = re.search(r"/threshold-reviews/\d+", page.url).group(0)
     # Each figure with the records behind it: events with classification and archive links.
     events = page.locator("#fig-threshold_event_count tbody tr")
@@ -38,19 +38,22 @@ def test_workflow3_review_determine_communicate_letter(desk_page, snap):
     expect(events.first.get_by_role("link", name=re.compile(r"entry #\d+"))).to_be_visible()
     expect(page.locator("#fig-prior_recovery_completion_rate")).to_be_visible()
     expect(page.locator("#fig-service_side_disruption_count")).to_be_visible()
-    expect(page.locator(".freeze")).to_contain_text("Frozen · E7")
+    expect(page.locator(".freeze")).to_contain_text("Frozen (E7)")
     shown = page.locator("#fig-threshold_event_count .value").inner_text()
-    expect(page.get_by_label("Threshold event count")).to_have_value(shown)
+    # The archive's figures are facts on the form, sent as computed: nothing to type, only to confirm.
+    expect(page.locator("input[name=threshold_event_count]")).to_have_value(shown)
+    expect(page.locator("input[name=threshold_event_count]")).to_have_attribute("type", "hidden")
+    expect(page.locator("#threshold_event_count .facts li").first).to_contain_text(shown)
     assert page.locator("input[type=radio]:checked").count() == 0, "an answer is pre-selected"
     shoot(page, "w3-02-gina-review")
 
-    page.get_by_role("button", name="Save threshold review").click()  # nothing answered yet
+    page.get_by_role("button", name="Confirm the figures and save the review").click()  # nothing answered yet
     expect(page.locator("#continuity_risk_level-error")).to_be_visible()
-    expect(page.get_by_label("Threshold event count")).to_have_value(shown)
+    expect(page.locator("input[name=threshold_event_count]")).to_have_value(shown)
     shoot(page, "w3-03-gina-review-errors")
     group(page, "Current continuity risk level").get_by_label("Medium", exact=True).check()
     page.get_by_label("Next checkpoint date").fill((business_today() + timedelta(days=14)).isoformat())
-    page.get_by_role("button", name="Save threshold review").click()
+    page.get_by_role("button", name="Confirm the figures and save the review").click()
     expect(page.get_by_role("status")).to_contain_text("Threshold review saved")
     expect(page.locator("h1 .status")).to_have_text("Awaiting determination")
     shoot(page, "w3-04-gina-reviewed")
@@ -60,8 +63,8 @@ def test_workflow3_review_determine_communicate_letter(desk_page, snap):
     sign_in(page, "pat")
     expect(page).to_have_url(re.compile(r"/threshold-reviews$"))
     page.goto(review_url)
-    expect(page.get_by_role("heading", name="3b · Panel determination")).to_be_visible()
-    expect(page.get_by_role("heading", name="3a · Threshold review")).to_be_visible()
+    expect(page.get_by_role("heading", name="Panel determination (3b)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Threshold review (3a)")).to_be_visible()
     expect(page.locator("#proportionality-rules")).to_contain_text("access barriers into punishment")
     assert page.locator("input[type=radio]:checked").count() == 0
     group(page, "Panel decision").get_by_label("Warning", exact=True).check()
@@ -87,7 +90,7 @@ def test_workflow3_review_determine_communicate_letter(desk_page, snap):
     expect(page.locator(f"section[aria-labelledby=mine-h] a[href='{review_url}']")).to_be_visible()
     shoot(page, "w3-07-cora-list")
     page.locator(f"section[aria-labelledby=mine-h] a[href='{review_url}']").click()
-    expect(page.get_by_role("heading", name="3c · Communicate the decision")).to_be_visible()
+    expect(page.get_by_role("heading", name="Communicate the decision")).to_be_visible()
     assert page.locator("input[type=radio]:checked").count() == 0
     group(page, "Decision explained status").get_by_label("Direct contact", exact=True).check()
     page.get_by_label("Alternative pathway offered").fill(

@@ -49,6 +49,7 @@ ROUTES = [
     ("GET", "/", "/", PUBLIC),
     ("GET", "/sign-in", "/sign-in", PUBLIC),
     ("GET", "/account", "/account", SIGNED_IN),
+    ("GET", "/glossary", "/glossary", SIGNED_IN),
     ("GET", "/today", "/today", {"coordinator"}),
     ("GET", "/queue", "/queue", {"attendance_supervisor"}),
     ("GET", "/recovery", "/recovery", {"outreach_worker", "service_supervisor"}),

@@ -60,12 +60,14 @@ def test_each_screen_renders_for_its_role(w3):
     assert "Yours to do" in listing and case_ref in listing and "left" in listing
     html = page(w3, f"/threshold-reviews/{review_id}", "gina").text
     figures = w3.figures(review_id)
-    # The figures pre-filled from the archive, and the records behind each.
-    assert f'name="threshold_event_count" type="number" value="{figures["threshold_event_count"]["value"]}"' in html
-    assert f'value="{figures["prior_recovery_completion_rate"]["value"]}"' in html
+    # The figures from the archive as facts to confirm (sent as computed), and the records behind each.
+    assert f'name="threshold_event_count" value="{figures["threshold_event_count"]["value"]}"' in html
+    assert f'name="prior_recovery_completion_rate" value="{figures["prior_recovery_completion_rate"]["value"]}"' in html
+    assert 'type="number"' not in html.split('id="f3a-h"')[1].split("</form>")[0]
     assert "/archive/entries/" in html and "Recovery case" in html and "Service-side disruption count" in html
-    assert "Policy version 1" in html
-    assert "Frozen · E7" in html
+    # Plain words; the policy version and the rule code as secondary details for the governance lead.
+    assert '<span class="rule-code">(version 1)</span>' in html
+    assert 'Frozen <span class="rule-code">(E7)</span>' in html
     assert 'name="continuity_risk_level"' in html and "checked" not in html
     assert "Threshold reviews" in html  # the navigation
     assert page(w3, "/threshold-reviews", "pat").status_code == 200

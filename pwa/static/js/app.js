@@ -47,8 +47,32 @@
     });
   }
 
+  // A disposition is locked for good: unticked, the form is not sent (nor kept on the device); the
+  // server refuses it the same way when JavaScript is off.
+  function unconfirmed(form) {
+    const box = form.querySelector("input[data-confirm-lock]");
+    if (!box || box.checked) return false;
+    const field = box.closest("fieldset");
+    if (!field.querySelector(".error")) {
+      field.querySelector("legend").after(el("p", { class: "error", id: "confirm_lock-error",
+        text: "Tick this to confirm: the instruction cannot be changed once it is locked." }));
+    }
+    field.classList.add("invalid");
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", "confirm_lock-error");
+    box.focus();
+    return true;
+  }
+
   // Capture phase: runs before htmx serialises a boosted form.
-  document.addEventListener("submit", function (event) { stamp(event.target); }, true);
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("form") && unconfirmed(event.target)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    stamp(event.target);
+  }, true);
   document.addEventListener("htmx:configRequest", function (event) {
     const form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form[data-outbox]");
     if (!form) return;
@@ -285,9 +309,12 @@
       navigator.onLine ? null : el("span", { class: "tag offline", text: "Offline" }),
       fromCache ? el("span", { class: "tag stored", text: "Page as of " + (clock(document.documentElement.dataset.fromCache) || "earlier") }) : null,
       el("strong", { class: "outbox-count", text: waiting.length ? waiting.length + " waiting to send" : "Nothing waiting to send" }),
-      el("span", { class: "outbox-sync", text: lastSync ? "Last sync " + clock(lastSync) : "Not synced yet" }),
+      lastSync ? el("span", { class: "outbox-sync", text: "Last sync " + clock(lastSync) }) : null,
     ]);
-    const button = el("button", { type: "button", class: "secondary sync-now", "data-sync-now": true, disabled: syncing || !waiting.length }, [syncing ? "Syncing…" : "Sync now"]);
+    // Only when something waits: after ordinary online saves there is nothing to sync, and a disabled
+    // button (or "not synced yet") would say otherwise.
+    const button = waiting.length || syncing
+      ? el("button", { type: "button", class: "secondary sync-now", "data-sync-now": true, disabled: syncing }, [syncing ? "Syncing…" : "Sync now"]) : null;
     const lines = [el("div", { class: "outbox-main" }, [line, button])];
     const problem = problemText(result, waiting.length);
     if (problem) {
@@ -329,6 +356,31 @@
         stateTag(entry), " ",
         el("span", { class: "meta", text: describe(entry) + " · saved " + clock(entry.recorded_at) }),
         entry.state === "waiting" ? null : el("a", { class: "correct", href: correctUrl(entry), text: "Correct" }),
+      ]);
+    }));
+    drawCaseAttempts(here.filter(function (e) { return e.kind === "attempt"; }));
+  }
+
+  // The case's own count and timeline include the attempts still on this device, so a worker who
+  // reloads the page offline sees the attempt they logged and does not log it twice.
+  function drawCaseAttempts(attempts) {
+    const count = document.querySelector("#main a.attempt-count");
+    if (count) {
+      const logged = Number(count.dataset.logged);
+      count.textContent = logged + " logged" + (attempts.length ? " + " + attempts.length + " on this device" : "");
+    }
+    const heading = document.querySelector("#main #attempts-h .count");
+    if (heading) heading.textContent = String(Number(heading.dataset.logged) + attempts.length);
+    const timeline = document.querySelector("#main ol.timeline[aria-labelledby=attempts-h]");
+    if (!timeline) return;
+    timeline.querySelectorAll("li.from-device").forEach(function (li) { li.remove(); });
+    const empty = timeline.querySelector("li.empty");
+    if (empty) empty.hidden = attempts.length > 0;
+    timeline.prepend.apply(timeline, attempts.map(function (entry) {
+      return el("li", { class: "from-device", "data-client-id": entry.client_id }, [
+        el("p", { class: "when", text: localField((entry.payload || {}).attempt_at) }),
+        el("strong", { text: [label(entry.payload.channel), label(entry.payload.outcome)].filter(Boolean).join(" · ") }), " ",
+        entry.state === "waiting" ? el("span", { class: "tag warn", text: "On this device: waiting to send" }) : stateTag(entry),
       ]);
     }));
   }
@@ -377,8 +429,9 @@
       parts.push(el("p", { class: "hint others", text: countEntries(others.length) + " saved by another user (" +
         authorsOf(others) + ") stay here until they sign in on this device." }));
     }
-    parts.push(el("p", { class: "meta", text: (lastSync ? "Last sync " + clock(lastSync) + "." : "Not synced yet.") +
-      (problemText(result, waiting.length) ? " " + problemText(result, waiting.length) : "") }));
+    const status = (lastSync ? "Last sync " + clock(lastSync) + "." : "") +
+      (problemText(result, waiting.length) ? " " + problemText(result, waiting.length) : "");
+    if (status.trim()) parts.push(el("p", { class: "meta", text: status.trim() }));
     view.replaceChildren.apply(view, parts);
     open.forEach(function (id) { toggleConfirm(id, true); });
   }
@@ -462,6 +515,9 @@
     const exception = form.querySelector("details.exception");
     if (exception && (exception.querySelector("input:checked") || (entry.payload.emergency_exception_reason || "").trim())) exception.open = true;
     showErrors(form, entry);
+    // The rest of the attempt form opens when it holds a problem or an answer other than the common one.
+    const more = form.querySelector("details[data-attempt-more]");
+    if (more && (more.querySelector(".invalid") || (exception && exception.open) || (entry.payload.outcome && entry.payload.outcome !== "no_answer"))) more.open = true;
   }
 
   function showErrors(form, entry) {
@@ -580,6 +636,31 @@
     message = "";
     settle();
   });
+  // --- the attempt form -------------------------------------------------------------------------------
+  // It starts from the common attempt (no barrier, nothing offered: see recovery/case.html). Any outcome
+  // but "No answer" opens the rest of the form, and answers still at those defaults are cleared so that
+  // a reached or declined person's barrier and offer are actively answered; back to "No answer", the
+  // empty ones take their defaults again.
+  const ATTEMPT_DEFAULTS = { barrier_signal: "none", rescue_option: "none_offered" };
+  document.addEventListener("change", function (event) {
+    const input = event.target;
+    const form = input.closest && input.closest("form.attempt-form");
+    if (!form) return;
+    if (input.name in ATTEMPT_DEFAULTS) { form.dataset.answered = (form.dataset.answered || "") + " " + input.name; return; }
+    if (input.name !== "outcome") return;
+    const more = form.querySelector("details[data-attempt-more]");
+    const common = input.value === "no_answer";
+    if (!common && more) more.open = true;
+    Object.entries(ATTEMPT_DEFAULTS).forEach(function ([name, value]) {
+      if ((form.dataset.answered || "").indexOf(name) >= 0) return;
+      const box = form.querySelector("input[name=" + name + "][value=" + value + "]");
+      const chosen = form.querySelector("input[name=" + name + "]:checked");
+      if (!box) return;
+      if (!common && chosen === box) box.checked = false;
+      if (common && !chosen) box.checked = true;
+    });
+  });
+
   window.addEventListener("online", function () { refresh(); sync(); });
   window.addEventListener("offline", function () { refresh(); });
   if (Outbox) Outbox.onChange(function () { refresh(); });

@@ -19,8 +19,9 @@
   const LOCK = "continuity-outbox-flush";
   const BATCH = 200;
   const KINDS = ["attempt", "disposition"];
-  // Never part of an entry's payload: the form's own plumbing, sent beside it.
-  const NOT_PAYLOAD = ["csrf_token", "client_id", "recorded_at"];
+  // Never part of an entry's payload: the form's own plumbing, sent beside it (confirm_lock is the
+  // screen's confirmation before an irreversible lock, checked on the device before anything is saved).
+  const NOT_PAYLOAD = ["csrf_token", "client_id", "recorded_at", "confirm_lock"];
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("continuity-outbox") : null;
   const listeners = [];
   let opening = null;
