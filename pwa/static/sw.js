@@ -174,6 +174,19 @@ self.addEventListener("message", function (event) {
   }
 });
 
+// A stored case page after an entry was saved for it online: the device's copy is fetched again, so that
+// the page opened offline later shows that entry (and its count) too. Pages not stored are left alone.
+async function refreshStored(path) {
+  const url = new URL(path, self.location.origin);
+  if (url.origin !== self.location.origin || !OFFLINE_PAGES.test(url.pathname)) return;
+  const cache = await caches.open(PAGES_CACHE);
+  if (!(await cache.match(url.pathname, { ignoreSearch: true, ignoreVary: true }))) return;
+  try {
+    const response = await fetch(url.pathname, { credentials: "same-origin", redirect: "manual", cache: "no-store" });
+    if (keepsPage(url, response)) await cache.put(url.pathname, response);
+  } catch (err) { /* the older copy stays */ }
+}
+
 async function cacheListed(list, urls) {
   const paths = Array.from(new Set(urls.map(function (u) {
     const url = new URL(u, self.location.origin);
@@ -268,7 +281,10 @@ async function submitEntry(event, route) {
   const signedOut = outcome.response && signInPage(outcome.response);
   if (signedOut) event.waitUntil(forgetPages("signed-out"));
   if (outcome.response && !signedOut && !GATEWAY_DOWN.has(outcome.response.status)) {
-    if (accepted(outcome.response)) event.waitUntil(acknowledge(form).catch(function () { /* stays listed */ }));
+    if (accepted(outcome.response)) {
+      event.waitUntil(acknowledge(form).catch(function () { /* stays listed */ }));
+      event.waitUntil(refreshStored("/recovery/" + route.caseId));
+    }
     return outcome.response;
   }
   if (outcome.slow) {

@@ -226,6 +226,12 @@ def test_attempts_logged_offline_survive_a_reload_and_a_restart_and_sync_with_th
     expect(page.get_by_role("heading", name="Log an attempt")).to_be_visible()
     expect(page.locator("#device-entries li")).to_have_count(3)
     expect(bar(page).locator(".outbox-count")).to_have_text("3 waiting to send")
+    # The case's own count and its timeline include them: nobody logs the same attempt twice.
+    logged = int(page.locator("a.attempt-count").get_attribute("data-logged"))
+    expect(page.locator("a.attempt-count")).to_have_text(f"{logged} logged + 3 on this device")
+    expect(page.locator("#attempts-h .count")).to_have_text(str(logged + 3))
+    expect(page.locator("ol[aria-labelledby=attempts-h] > li.from-device")).to_have_count(3)
+    expect(page.locator("ol[aria-labelledby=attempts-h] > li.from-device").first).to_contain_text("On this device: waiting to send")
     shoot(page, "offline-03-waiting-after-reload")
     assert_no_overflow(page)
     page.console.assert_clean()
