@@ -3,13 +3,14 @@
 under 16 px, every target is 44x44 px or spaced (WCAG 2.2 2.5.8), nothing scrolls sideways (audit.py).
 The walk runs on its own copy of the demo (it saves things). Screenshots go to test-artifacts/audit-*.png."""
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from .audit import Walk
 from .conftest import PHONE, demo_server
-from .pages import TABLET, sign_in
+from .pages import TABLET, business_today, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +125,14 @@ def test_coordinator_screens_at_phone_size(device, walk):
     page.get_by_role("button", name=re.compile("^(Open event|Save)")).last.click()
     expect(page.locator(".alert[role=alert]")).to_be_visible()
     walk.check(page, "coordinator-new-event-errors")
+    # The detected event type is a fact; the rest answered, the event is saved.
+    expect(page.locator("#event_type .fact-value")).to_be_visible()
+    group(page, "Is a service-side disruption known?").get_by_label("No", exact=True).check()
+    group(page, "Current contactability").get_by_label("Reachable", exact=True).check()
+    page.get_by_label("Next checkpoint date").fill((business_today() + timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Save and send to classification queue").click()
+    expect(page.get_by_role("status")).to_contain_text("classification queue")
+    walk.check(page, "coordinator-event-saved")
     page.goto("/today")
     events = [a.get_attribute("href") for a in page.locator("main a[href*='/missed-contacts/']").all()]
     for number, href in enumerate(dict.fromkeys(h for h in events if re.search(r"/missed-contacts/\d+$", h))):
@@ -133,6 +142,9 @@ def test_coordinator_screens_at_phone_size(device, walk):
         if release.count():
             release.first.click()
             walk.check(page, f"coordinator-release-{number}")
+            page.get_by_role("button", name="Confirm and release").click()
+            expect(page.locator(".alert[role=alert]")).to_be_visible()
+            walk.check(page, f"coordinator-release-{number}-errors")
     page.goto("/glossary")
     walk.check(page, "coordinator-glossary")
     # A notice of absence from Today, submitted empty.
