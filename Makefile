@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 VENDOR := pwa/static/vendor/htmx.min.js
+# The compiled catalogs of person-facing texts (the .po files are the source; the .mo files are built).
+CATALOGS := pwa/translations/es/LC_MESSAGES/messages.mo
 
 .PHONY: run test setup demo sweep test-postgres clean
 
@@ -25,13 +27,16 @@ test: setup
 test-postgres: setup
 	$(BIN)/python -m pytest tests/integration
 
-setup: $(STAMP) $(VENDOR)
+setup: $(STAMP) $(VENDOR) $(CATALOGS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+$(CATALOGS): pwa/translations/es/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d pwa/translations
 
 $(VENDOR): package.json package-lock.json scripts/vendor.mjs
 	npm ci --no-audit --no-fund --loglevel=error

@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import compression, healthz, logging_setup, security, serving
 from .config import load_config
-from .extensions import csrf, db, htmx, login_manager, migrate
+from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
 def _secret_key(instance_path: str) -> str:
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    babel.init_app(app, default_locale="en", locale_selector=lambda: "en")
     security.init_app(app)
     _sqlite_pragmas(app)
 

@@ -1,4 +1,5 @@
 """Extension objects, bound to the app in create_app via init_app."""
+from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -19,3 +20,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
+# Screens are in English; person-facing texts (the decision letter) are rendered in the case's preferred
+# language with flask_babel.force_locale (pwa/translations holds the catalogs).
+babel = Babel()

@@ -188,6 +188,23 @@ STEPS = [
 ]
 
 
+# How a letter writes a date, in each of its languages: "4 December 2026", "4 de diciembre de 2026".
+LETTER_DATES = {
+    "en": {"date": "d MMMM y", "weekday": "EEEE d MMMM y", "day_month": "d MMMM"},
+    "es": {"date": "d 'de' MMMM 'de' y", "weekday": "EEEE d 'de' MMMM 'de' y", "day_month": "d 'de' MMMM"},
+}
+
+
+def letter_date(value, style: str = "date") -> str:
+    """A date in the language the letter is rendered in; a time is read on the business calendar first."""
+    from flask_babel import format_date, get_locale
+
+    if value is None:
+        return ""
+    patterns = LETTER_DATES.get(str(get_locale().language), LETTER_DATES["en"])
+    return format_date(local_time(value).date() if isinstance(value, datetime) else value, patterns[style])
+
+
 def _error_page(status: int, title: str, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error=title, errors={"_schema": [message]}), status
@@ -200,6 +217,7 @@ def init_app(app):
     app.jinja_env.filters["label"] = labelled
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.filters["rule"] = rule_label
+    app.jinja_env.filters["letter_date"] = letter_date
     app.jinja_env.filters["code"] = code_detail
     # "contributing_factors.0" is an error of the field "contributing_factors".
     app.jinja_env.filters["base_fields"] = lambda errors: sorted({key.split(".")[0] for key in errors})

@@ -6,13 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
-from ..governance.vocab import CONTACT_CHANNELS, MODALITIES, NOTICE_CHANNELS, RISK_FLAGS
+from ..governance.vocab import CONTACT_CHANNELS, LANGUAGES, MODALITIES, NOTICE_CHANNELS, RISK_FLAGS
 from ..models_base import UTCDateTime, enum_check
 from ..clock import utcnow
 
 
 class Case(db.Model):
     __tablename__ = "cases"
+    __table_args__ = (enum_check("preferred_language", LANGUAGES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_ref: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
@@ -21,6 +22,8 @@ class Case(db.Model):
     # Section 4: the attendance expectations explained to the person at intake, and when.
     expectations_explained_on: Mapped[date | None]
     expectations_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The language the person reads: their letters are written in it (Flask-Babel catalogs, pwa/translations).
+    preferred_language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

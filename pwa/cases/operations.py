@@ -39,6 +39,8 @@ def upsert_case(data) -> tuple[Case, bool]:
     if "expectations_explained_on" in values or "expectations_text" in values:
         case.expectations_explained_on = values.get("expectations_explained_on")
         case.expectations_text = (values.get("expectations_text") or "").strip() or None
+    if values.get("preferred_language"):
+        case.preferred_language = values["preferred_language"]
     case.assigned_outreach_worker = worker
     # Kept rows stay (a row deleted and inserted again in one flush would break the unique (case, flag)).
     kept = {row.flag: row for row in case.risk_flag_rows}

@@ -33,6 +33,8 @@ class CaseInput(InputSchema):
     # Section 4: the attendance expectations explained at intake (the policy in plain words) and when.
     expectations_explained_on = day(required=False)
     expectations_text = text(4000, required=False)
+    # The person's language for letters; a feed that leaves it out keeps what is on record (English at first).
+    preferred_language = choice(vocab.LANGUAGES, required=False)
 
 
 class AppointmentInput(InputSchema):

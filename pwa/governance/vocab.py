@@ -30,6 +30,8 @@ CONTRIBUTING_FACTORS = (
 SERVICE_SIDE_FACTORS = ("transport", "scheduling", "communication", "site_entry")
 
 # Step 1c
+# The languages person-facing texts (the decision letter) are written in: the case's preferred language.
+LANGUAGES = ("en", "es")
 PERMANENT_CODES = {"person_refusal": "NS-REFUSAL", "access_barrier": "NS-ACCESS", "service_side_failure": "NS-SERVICE"}
 FOLLOW_UP_ROUTES = ("outreach", "clinical", "none")
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from flask import Blueprint, redirect, request, url_for
+from flask_babel import force_locale, lazy_gettext
 from flask_login import current_user
 
 from ..escalations.queries import case_escalations, raised_on
@@ -29,13 +30,15 @@ STEP_OF = {"awaiting_review": ("3a", "governance_lead"), "awaiting_determination
 STEP_NAMES = {"awaiting_review": "the governance lead's threshold review",
               "awaiting_determination": "the panel chair's determination",
               "awaiting_communication": "the coordinator's communication to the person"}
+# The decision in the person's words (translated: the letter is rendered in the case's preferred language).
 PLAIN_DECISIONS = {
-    "continue": "Your care continues as it is now. Nothing about your service changes.",
-    "enhanced_recovery_support": "Your care continues, and we will give you extra support to help you keep "
-                                 "your appointments.",
-    "warning": "We are giving you a formal written warning about missed appointments. Your care continues.",
-    "service_intensity_change": "We are changing how often, or how, you receive this service.",
-    "closure": "We have decided to close your case with this service.",
+    "continue": lazy_gettext("Your care continues as it is now. Nothing about your service changes."),
+    "enhanced_recovery_support": lazy_gettext("Your care continues, and we will give you extra support to help "
+                                              "you keep your appointments."),
+    "warning": lazy_gettext("We are giving you a formal written warning about missed appointments. Your care "
+                            "continues."),
+    "service_intensity_change": lazy_gettext("We are changing how often, or how, you receive this service."),
+    "closure": lazy_gettext("We have decided to close your case with this service."),
 }
 
 
@@ -143,9 +146,11 @@ def letter(review_id):
                       message="The letter is written from the panel determination (3b) and the decision "
                               "communication (3c): it is available once both are recorded.")
     figures = review_figures(review)
-    return render("review/letter.html", review=review, d=review.determination, c=review.communication,
-                  figures=figures, plain=PLAIN_DECISIONS, today=local_today(),
-                  appeal_by=review.communication.review_date)
+    # Everything the person reads comes in their language: the catalogs' words and the dates' month names.
+    with force_locale(review.case.preferred_language):
+        return render("review/letter.html", review=review, d=review.determination, c=review.communication,
+                      figures=figures, plain=PLAIN_DECISIONS, today=local_today(),
+                      appeal_by=review.communication.review_date)
 
 
 # --- the threshold policy -------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_3b_through_the_screen_with_e8_shown(w3, app):
     assert ok.status_code == 302, ok.text
     assert status_of(app, review_id) == "awaiting_communication"
     shown = page(w3, path, "pat").text
-    assert "E8 → executive" in shown
+    assert '(E8)</span> → executive' in shown  # plain words, the rule's code beside them for the panel
 
 
 def test_3c_through_the_screen_and_the_letter(w3, app):
@@ -166,8 +166,55 @@ def test_the_letter_cites_the_expectations_explained_at_intake(w3, app):
     path = f"/threshold-reviews/{review_id}"
     assert submit(w3, path, f"{path}/communication", communication_body(), "cora").status_code == 302
     letter = page(w3, f"{path}/letter", "cora").text
-    assert "on 01 September 2026, we told you" in letter
+    assert "on 1 September 2026, we told you" in letter
     assert "Three missed sessions in 60 days without notice lead to a review." in letter
+
+
+def _feed_case(app, case_ref, **extra):
+    from pwa.cases.models import Case
+    from pwa.cases.operations import upsert_case
+
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).filter_by(case_ref=case_ref))
+        upsert_case({"case_ref": case_ref, "display_name": case.display_name, "risk_flags": case.risk_flags,
+                     "contact_routes": [{"channel": r.channel, "value": r.value, "approved": r.approved,
+                                         "preferred": r.preferred} for r in case.contact_routes], **extra})
+        db.session.commit()
+
+
+def test_the_letter_is_written_in_the_preferred_language_on_the_case(w3, app):
+    case_ref, review_id = w3.case_at_level()
+    _feed_case(app, case_ref, preferred_language="es", expectations_explained_on="2026-09-01",
+               expectations_text="Tres sesiones perdidas en 60 días sin aviso llevan a una revisión.")
+    w3.through(review_id, upto="3b", barrier_remediation_status="not_applicable")
+    path = f"/threshold-reviews/{review_id}"
+    assert submit(w3, path, f"{path}/communication", communication_body(), "cora").status_code == 302
+    letter = page(w3, f"{path}/letter", "cora").text
+    body = letter.split('<article class="letter"')[1]
+    assert body.startswith(' aria-labelledby="letter-h" lang="es"')
+    assert "Nuestra decisión sobre sus citas perdidas" in body
+    assert "Le damos un aviso formal por escrito sobre las citas perdidas." in body  # the panel's warning
+    assert "el 1 de septiembre de 2026, le dijimos" in body  # the date in Spanish too
+    assert re.search(r"Entre el \d+ de \w+ y el \d+ de \w+ de \d{4}, se contaron \d+ citas perdidas", body)
+    assert "Presente su apelación antes del" in body and "Atentamente," in body
+    for english in ("Our decision", "formal written warning", "Yours sincerely", "September"):
+        assert english not in body, english
+    assert "Back to the review" in letter  # the screen around the letter stays in English
+    # The feed leaves the language out: what is on record stays. Back to English: the letter follows.
+    _feed_case(app, case_ref)
+    assert "Nuestra decisión" in page(w3, f"{path}/letter", "cora").text
+    _feed_case(app, case_ref, preferred_language="en")
+    english = page(w3, f"{path}/letter", "cora").text
+    assert "Our decision about your missed appointments" in english and 'lang="en"' in english
+
+
+def test_the_case_feed_refuses_a_language_letters_are_not_written_in(w3, app):
+    from pwa.errors import InvalidInput
+
+    case_ref, _review_id = w3.case_at_level()
+    with pytest.raises(InvalidInput) as refused:
+        _feed_case(app, case_ref, preferred_language="fr")
+    assert list(refused.value.errors) == ["preferred_language"]
 
 
 def test_a_restriction_from_the_screen_is_refused_with_e7_and_the_escalation_kept(w3, app):

@@ -21,6 +21,7 @@ class CaseOut(Schema):
         lambda c: c.assigned_outreach_worker.username if c.assigned_outreach_worker else None)
     expectations_explained_on = fields.Date(allow_none=True)
     expectations_text = fields.String(allow_none=True)
+    preferred_language = fields.String()
 
 
 class AppointmentOut(Schema):
