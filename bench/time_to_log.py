@@ -14,31 +14,12 @@ import os
 import re
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
+from live_demo import CHROMIUM_ARGS, PHONE, serve, sign_in
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True, "locale": "en-US", "timezone_id": "America/New_York"}
 COMMON = {"channel": "phone_call", "outcome": "no_answer", "barrier_signal": "none", "rescue_option": "none_offered"}
-
-
-def serve(folder: Path):
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from pwa import create_app
-    from pwa.demo import load_demo
-    from pwa.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-        load_demo()
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def main() -> None:
@@ -48,13 +29,9 @@ def main() -> None:
     source = Path(pwa.__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as pw:
         server, base = serve(Path(folder))
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(base_url=base, **PHONE).new_page()
-        page.goto("/sign-in")
-        page.get_by_label("Username").fill("olu")
-        page.get_by_label("Password").fill("continuity-demo")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("header nav")
+        sign_in(page, "olu")
         cards = page.locator("main article.item").filter(has=page.locator(".item-head .status", has_text=re.compile("^Open$")))
         page.goto(cards.first.locator(".item-head a").first.get_attribute("href"))
         form = page.locator("form[data-outbox=attempt]")
