@@ -577,8 +577,12 @@ def test_a_supervisor_locks_a_disposition_with_no_network(phone_ctx, server_app,
     routes.first.check()
     page.get_by_label("Unresolved barrier count").fill("1")
     group(page, "Locked instruction (exactly one)").get_by_label("Continued outreach", exact=True).check()
-    page.get_by_label("Instruction detail (for continued outreach: the owner's username)").fill("olu")
+    page.get_by_label("Who carries on the outreach").fill("olu")
     page.get_by_label("Review date").fill((datetime.now(PHONE_ZONE).date() + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="Lock disposition").click()  # not confirmed: nothing kept
+    expect(page.locator("#confirm_lock-error")).to_be_visible()
+    assert entries(page) == []
+    page.get_by_label(re.compile("^I have checked these answers")).check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("heading", name="Saved on this device")).to_be_visible()
     [entry] = entries(page)

@@ -121,6 +121,11 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     assert instructions.evaluate_all("els => els.map(e => e.type)") == ["radio"] * 4, "one instruction, radios"
     assert page.locator("input:checked").count() == 0, "an answer is pre-selected"
 
+    # Irreversible: unticked, nothing is sent; ticked, the server checks every answer.
+    page.get_by_role("button", name="Lock disposition").click()
+    expect(page.locator("#confirm_lock-error")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_label(re.compile("^I have checked these answers")).check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("alert")).to_contain_text("Not saved")
     for legend in ("Continuity restored?", "Replacement contact route (must be viable)",
@@ -142,7 +147,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     page.locator(f"input[name=replacement_contact_route][value='{failed_route}']").check()
     page.get_by_label("Unresolved barrier count").fill("1")
     group(page, "Locked instruction (exactly one)").get_by_label("Alternate modality", exact=True).check()
-    page.get_by_label(re.compile("^Instruction detail")).fill(
+    page.get_by_label("Who carries on the outreach").fill(
         "Video sessions with the same counsellor until the phone line is fixed")
     review = business_today() + timedelta(days=7)
     page.get_by_label("Review date").fill(review.isoformat())
@@ -185,6 +190,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     rebook = business_today() + timedelta(days=1)
     page.get_by_label("For rebook: the proposed new appointment").fill(f"{rebook.isoformat()}T10:00")
     page.get_by_label("Review date").fill(review.isoformat())
+    page.get_by_label(re.compile("^I have checked these answers")).check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("status")).to_contain_text("Disposition saved and locked for")
     done_card = page.locator(".board[aria-labelledby=done-h] > article.item").filter(
