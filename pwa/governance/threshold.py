@@ -189,7 +189,7 @@ def determination_field_errors(*, panel_decision: str, barrier_remediation_statu
 def determination_refusals(*, status: str, actor_did_review: bool) -> list[str]:
     reasons = []
     if status == "awaiting_review":
-        reasons.append("The threshold review (3a) must be completed before the panel determines.")
+        reasons.append("The threshold review must be completed before the panel determines.")
     elif status == "superseded":
         reasons.append("This review was superseded by a review at a higher level.")
     elif status != "awaiting_determination":
@@ -240,7 +240,7 @@ def communication_field_errors(*, panel_decision: str, decision_explained: str, 
 
 def communication_refusals(*, status: str) -> list[str]:
     if status in ("awaiting_review", "awaiting_determination"):
-        return ["The decision is communicated after the review (3a) and the panel determination (3b)."]
+        return ["The decision is communicated after the threshold review and the panel determination."]
     if status == "superseded":
         return ["This review was superseded by a review at a higher level."]
     if status != "awaiting_communication":
@@ -264,11 +264,11 @@ def restriction_refusals(*, kind: str, review_status: str | None, panel_decision
         return "E7", [f"No threshold review has been completed for this case: a {what} cannot be implemented "
                       "without a review, an affirmative panel determination and a recorded communication."]
     if frozen_by == "E7":
-        step = "review (3a)" if review_status == "awaiting_review" else "panel determination (3b)"
-        return "E7", [f"Restrictions are frozen: the threshold review is not complete (its {step} is pending)."]
+        step = "the governance lead's review" if review_status == "awaiting_review" else "the panel determination"
+        return "E7", [f"Restrictions are frozen: the threshold review is not complete ({step} is pending)."]
     if frozen_by == "E9":
         return "E9", [f"No person-facing communication of the decision is recorded: a {what} cannot be "
-                      "implemented before the decision is explained with an appeal route (3c)."]
+                      "implemented before the decision is explained with an appeal route."]
     reasons = []
     if panel_decision != kind:
         reasons.append(f"The panel decided {labelled(panel_decision or 'nothing')}, which does not authorise a {what}.")

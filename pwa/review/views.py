@@ -143,8 +143,8 @@ def letter(review_id):
     review = ops.get_review(review_id)
     if review.determination is None or review.communication is None:
         return render("error.html", title="No letter yet",
-                      message="The letter is written from the panel determination (3b) and the decision "
-                              "communication (3c): it is available once both are recorded.")
+                      message="The letter is written from the panel determination and the decision "
+                              "communication: it is available once both are recorded.")
     figures = review_figures(review)
     # Everything the person reads comes in their language: the catalogs' words and the dates' month names.
     with force_locale(review.case.preferred_language):
