@@ -240,7 +240,7 @@ def communication_field_errors(*, panel_decision: str, decision_explained: str, 
 
 def communication_refusals(*, status: str) -> list[str]:
     if status in ("awaiting_review", "awaiting_determination"):
-        return ["The decision is communicated after the threshold review and the panel determination."]
+        return ["The decision is communicated after the review and the panel determination."]
     if status == "superseded":
         return ["This review was superseded by a review at a higher level."]
     if status != "awaiting_communication":
