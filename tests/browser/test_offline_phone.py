@@ -582,7 +582,7 @@ def test_a_supervisor_locks_a_disposition_with_no_network(phone_ctx, server_app,
     page.get_by_role("button", name="Lock disposition").click()  # not confirmed: nothing kept
     expect(page.locator("#confirm_lock-error")).to_be_visible()
     assert entries(page) == []
-    page.get_by_label(re.compile("^I have checked these answers")).check()
+    page.locator("input[name=confirm_lock]").check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("heading", name="Saved on this device")).to_be_visible()
     [entry] = entries(page)

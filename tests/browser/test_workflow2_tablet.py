@@ -125,7 +125,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.locator("#confirm_lock-error")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
-    page.get_by_label(re.compile("^I have checked these answers")).check()
+    page.locator("input[name=confirm_lock]").check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("alert")).to_contain_text("Not saved")
     for legend in ("Continuity restored?", "Replacement contact route (must be viable)",
@@ -190,7 +190,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     rebook = business_today() + timedelta(days=1)
     page.get_by_label("For rebook: the proposed new appointment").fill(f"{rebook.isoformat()}T10:00")
     page.get_by_label("Review date").fill(review.isoformat())
-    page.get_by_label(re.compile("^I have checked these answers")).check()
+    page.locator("input[name=confirm_lock]").check()
     page.get_by_role("button", name="Lock disposition").click()
     expect(page.get_by_role("status")).to_contain_text("Disposition saved and locked for")
     done_card = page.locator(".board[aria-labelledby=done-h] > article.item").filter(
