@@ -105,8 +105,10 @@ def disposition(recovery_id):
     if request.method == "GET":
         recovery = ops.get_recovery_case(recovery_id, current_user)
         return render("recovery/disposition_form.html", **_case_context(recovery))
+    data = form_input("continuity_evidence")
+    data.pop("confirm_lock", None)  # the screen's confirmation, not part of the disposition
     page = _submit(recovery_id, lambda: _locked_on_purpose(lambda: ops.record_disposition(
-        recovery_id, form_input("continuity_evidence"), current_user)), "recovery/disposition_form.html")
+        recovery_id, data, current_user)), "recovery/disposition_form.html")
     return page or redirect(url_for("recovery.close_the_day", saved=recovery_id))
 
 

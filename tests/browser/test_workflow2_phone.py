@@ -159,21 +159,21 @@ def test_outreach_worker_opens_a_case_and_logs_three_attempts(phone_page, shoot)
     shown_channels = [channel_group.locator("input[type=radio]").nth(i).get_attribute("value")
                       for i in range(channel_group.locator("input[type=radio]").count())]
     assert sorted(shown_channels) == approved, f"channel radios {shown_channels} != approved {approved}"
-    missed = page.locator(".summary dt:text-is('Missed') + dd").inner_text()
-    modality = re.search(r"\(([^)]+)\)", missed).group(1).lower().replace(" ", "_")
-    rescue = group(page, re.search(r"Rescue offered for the missed .+", form.inner_text()).group(0))
-    offered = [rescue.locator("input").nth(i).get_attribute("value") for i in range(rescue.locator("input").count())]
-    assert offered == list(RESCUE_BY_MODALITY[modality]), f"rescue options for {modality}: {offered}"
-    slot = "alternate_slot"
     # A fresh form starts from the common attempt: a channel already chosen (the one olu used last, or the
     # preferred route), no barrier, nothing offered; only the outcome is asked.
     expect(channel_group.locator("input:checked")).to_have_count(1)
     assert channel_group.locator("input:checked").get_attribute("value") in approved
-    expect(group(page, "Barrier signal received").locator("input:checked")).to_have_value("none")
-    expect(rescue.locator("input:checked")).to_have_value("none_offered")
     expect(group(page, "Outcome").locator("input:checked")).to_have_count(0)
     expect(page.locator("details[data-attempt-more]")).not_to_have_attribute("open", "")
     more_details(page)
+    expect(group(page, "Barrier signal received").locator("input:checked")).to_have_value("none")
+    expect(form.locator("input[name=rescue_option]:checked")).to_have_value("none_offered")
+    missed = page.locator(".summary dt:text-is('Missed') + dd").inner_text()
+    modality = re.search(r"\(([^)]+)\)", missed).group(1).lower().replace(" ", "_")
+    rescue = group(page, re.search(r"Rescue offered for the missed .+", form.text_content()).group(0))
+    offered = [rescue.locator("input").nth(i).get_attribute("value") for i in range(rescue.locator("input").count())]
+    assert offered == list(RESCUE_BY_MODALITY[modality]), f"rescue options for {modality}: {offered}"
+    slot = "alternate_slot"
     for box in form.locator("label.choice, button, summary").all():
         if box.is_visible():
             assert box.bounding_box()["height"] >= 44, f"small target: {box.inner_text()!r}"

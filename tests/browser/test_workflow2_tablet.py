@@ -151,6 +151,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
         "Video sessions with the same counsellor until the phone line is fixed")
     review = business_today() + timedelta(days=7)
     page.get_by_label("Review date").fill(review.isoformat())
+    page.locator("input[name=confirm_lock]").check()
     page.get_by_role("button", name="Lock disposition").click()
     route_field = group(page, "Replacement contact route (must be viable)")
     expect(route_field.locator("p.error")).to_contain_text("failed in this case's attempts")
@@ -159,6 +160,7 @@ def test_supervisor_closes_the_day_with_a_disposition(tablet_page, snap):
     route_field.locator(f"input[value='{viable}']").check()
     snap(page, "w2-tablet-03-disposition-filled")
     assert_no_overflow(page)
+    expect(page.locator("input[name=confirm_lock]")).to_be_checked()  # kept from the last try
     page.get_by_role("button", name="Lock disposition").click()
 
     # --- saved and locked ----------------------------------------------------------------------
