@@ -63,7 +63,7 @@ def release_is_held(*, open_e2: bool) -> bool:
 
 
 # Why a held code cannot be released: the release refusal, the release form and the today list show it.
-E2_HOLD = ("A manager must first acknowledge the alert about a person refusal with unresolved dependencies "
+E2_HOLD = ("A manager must acknowledge the E2 escalation (person refusal with unresolved dependencies) "
            "before the code can be released.")
 
 
@@ -168,8 +168,8 @@ def e8_reason(*, panel_decision: str, unresolved_dependency_count: int) -> str:
 
 
 # An open E8 holds the restriction: the restriction refusal gives this reason.
-E8_HOLD = ("An executive must first acknowledge the alert about a restriction proposed with unresolved "
-           "dependencies before it is implemented.")
+E8_HOLD = ("An executive must acknowledge the E8 escalation (restriction proposed with unresolved "
+           "dependencies) before it is implemented.")
 
 
 # --- deadline breaches ------------------------------------------------------------------------------
