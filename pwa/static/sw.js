@@ -178,7 +178,8 @@ self.addEventListener("message", function (event) {
 // the page opened offline later shows that entry (and its count) too. Pages not stored are left alone.
 async function refreshStored(path) {
   const url = new URL(path, self.location.origin);
-  if (url.origin !== self.location.origin || !OFFLINE_PAGES.test(url.pathname)) return;
+  // caches.open would create the store again after a sign-out or the idle ending deleted it: only look.
+  if (url.origin !== self.location.origin || !OFFLINE_PAGES.test(url.pathname) || !(await caches.has(PAGES_CACHE))) return;
   const cache = await caches.open(PAGES_CACHE);
   if (!(await cache.match(url.pathname, { ignoreSearch: true, ignoreVary: true }))) return;
   try {
