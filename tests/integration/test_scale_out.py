@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD
 from pwa.extensions import db
 from test_push import Device, FakePushService, subscribe
-from test_sweeper import real_now, stop, wait_for
+from test_sweeper import LOCAL_PUSH_APP, real_now, stop, wait_for
 from tests.support.payloads import attempt_payload
 from tests.support.worlds import W2
 
@@ -56,7 +56,8 @@ class Cluster:
             raise
 
     def start_sweepers(self):
-        self.sweepers = [self._start([sys.executable, "-m", "flask", "--app", "wsgi", "sweeper"]) for _ in range(2)]
+        self.sweepers = [self._start([sys.executable, "-m", "flask", "--app", LOCAL_PUSH_APP, "sweeper"])
+                         for _ in range(2)]
 
     def stop_sweepers(self) -> list[str]:
         try:

@@ -89,4 +89,5 @@ def test_my_day_and_the_case_page_run_the_same_queries_for_3_or_300_attempts(w2,
     # No statement reads every attempt of a case: attempts are counted, or read a page at a time.
     attempt_reads = [s for s in day if "FROM recovery_attempts" in s]
     assert all("count(" in s.lower() for s in attempt_reads), attempt_reads
-    assert len(day) < 20, len(day)
+    # A fixed handful: sign-in, the cases with their counts, make-ups and support requests, the access record.
+    assert len(day) < 25, len(day)

@@ -36,8 +36,14 @@ def process_env(app, **extra) -> dict:
             "NO_PROXY": "127.0.0.1,localhost", "LOG_FORMAT": "json", **extra}
 
 
+# The app with the tests' local fake push service allowed: only through the factory's arguments, never the
+# environment (pwa/push/endpoints.py refuses private addresses otherwise).
+LOCAL_PUSH_APP = ('pwa:create_app({"PUSH_ENDPOINT_SCHEMES": ["https", "http"], "PUSH_ALLOWED_HOSTS": ["127.0.0.1"], '
+                  '"PUSH_ALLOW_PRIVATE_ADDRESSES": True})')
+
+
 def start_sweeper(app, interval="1") -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "sweeper"], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", LOCAL_PUSH_APP, "sweeper"], cwd=ROOT,
                             env=process_env(app, SWEEP_INTERVAL_SECONDS=interval),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
