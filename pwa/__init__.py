@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .archive.views import bp as archive_bp
     from .dashboard.views import bp as dashboard_bp
     from .escalations.views import bp as escalations_bp
+    from .fhir.routes import bp as fhir_bp
     from .intake.views import bp as intake_bp
     from .offline.views import bp as offline_bp
     from .push.views import bp as push_bp
@@ -69,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import bp as web_bp, init_app as init_web
 
     for blueprint in (web_bp, accounts_bp, intake_bp, recovery_bp, review_bp, escalations_bp, archive_bp, push_bp,
-                      offline_bp, dashboard_bp, support_bp, access_log_bp, api_bp):
+                      offline_bp, dashboard_bp, support_bp, access_log_bp, api_bp, fhir_bp):
         app.register_blueprint(blueprint)
     init_web(app)
     healthz.init_app(app)

@@ -29,7 +29,11 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or is_fhir()
+
+
+def is_fhir() -> bool:
+    return request.path == "/fhir" or request.path.startswith("/fhir/")
 
 
 @login_manager.request_loader
@@ -53,6 +57,10 @@ def load_user_from_request(req):
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    if is_fhir():
+        from .fhir.outcome import plain_error
+
+        return plain_error(401, "login", "Sign in first, or send a bearer token.")
     if wants_json():
         return jsonify(error="not signed in", errors={"session": ["Sign in first."]}), 401
     return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))

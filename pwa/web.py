@@ -235,6 +235,10 @@ def init_app(app):
     @app.errorhandler(CSRFError)
     def _csrf(err):
         log.warning("csrf refused %s %s: %s", request.method, request.path, err.description)
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):
+            from .fhir.outcome import plain_error
+
+            return plain_error(400, "security", f"CSRF: {err.description}")
         if request.path.startswith("/api/"):
             return jsonify(error="csrf", errors={"csrf": [err.description]}), 400
         return _error_page(400, "Form expired", "This form has expired or was not sent from Continuity. "

@@ -11,6 +11,8 @@ CLASSIFY = ("attendance_supervisor",)               # 1b
 READ_MISSED_CONTACTS = ("coordinator", "attendance_supervisor")
 FEED_SCHEDULE = ("admin", "integration")            # cases and appointments
 SEND_ATTENDANCE_SIGNAL = ("integration",)
+FHIR_WRITE = ("integration",)                     # POST /fhir: the schedule, arrivals, notices
+FHIR_READ = ("integration", "auditor")            # GET /fhir/<resource>: the governed record out
 APPLY_ATTENDANCE_CODE = ("integration", "coordinator")
 
 # --- workflow 2: recovery -----------------------------------------------------------------------
