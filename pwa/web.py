@@ -266,7 +266,13 @@ def init_app(app):
     def _http(err):
         if err.code and err.code >= 500:
             db.session.rollback()
-        response = _error_page(err.code or 500, err.name, err.description or err.name)
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):  # no such FHIR route or method
+            from .fhir.outcome import plain_error
+
+            response = plain_error(err.code or 500, "not-supported" if err.code in (404, 405) else "processing",
+                                   err.description or err.name)
+        else:
+            response = _error_page(err.code or 500, err.name, err.description or err.name)
         if err.code == 405 and getattr(err, "valid_methods", None):  # RFC 9110: a 405 names what is allowed
             response = make_response(*response) if isinstance(response, tuple) else response
             response.headers["Allow"] = ", ".join(sorted(err.valid_methods))

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pydantic
 import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
-from sync.protocol import nul_fields
 
 from ..cases import operations as cases
 from ..cases.models import Appointment, Case
@@ -39,10 +38,11 @@ def parse_bundle(body) -> Bundle:
     """The body as an R4 transaction Bundle, or a 400 naming each element at fault."""
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise invalid("Bundle", "Send a Bundle resource (resourceType Bundle).")
-    with_nul = nul_fields(body)
+    with_nul = list(_nul_paths(body, "Bundle"))
     if with_nul:
-        raise FhirError(400, [("invalid", f"Bundle.{key}", "Remove the NUL character: it cannot be stored.")
-                              for key in with_nul])
+        # PostgreSQL cannot store or compare text with NUL: refused here, element by element.
+        raise FhirError(400, [("invalid", path, "Remove the NUL character: it cannot be stored.")
+                              for path in with_nul])
     if body.get("type") != "transaction":
         raise invalid("Bundle.type", "Only transaction Bundles are accepted.")
     entries = body.get("entry")
@@ -63,6 +63,18 @@ def parse_bundle(body) -> Bundle:
         if entry.request is None or entry.request.method not in ("POST", "PUT"):
             raise invalid(f"Bundle.entry[{i}].request.method", "Each entry is a POST or a PUT.")
     return bundle
+
+
+def _nul_paths(value, path: str):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(item, f"{path}.{key}") if "\x00" not in key else [path]
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{i}]")
 
 
 def _path(loc) -> str:

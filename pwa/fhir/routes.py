@@ -97,11 +97,6 @@ def _links(base: str, kind: str, query: search.Query, total: int) -> list[dict]:
     return links
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unsupported(rest):
-    raise FhirError(404, [("not-supported", None, f"{request.method} /fhir/{rest} is not supported here.")])
-
-
 @bp.errorhandler(FhirError)
 def _fhir_error(err: FhirError):
     db.session.rollback()

@@ -186,6 +186,11 @@ ROUTES = [
     ("GET", "/outbox", "/outbox", PUBLIC),
     ("GET", "/settings/alerts", "/settings/alerts", SIGNED_IN),
     ("POST", "/settings/alerts/devices/<int:device_id>/remove", "/settings/alerts/devices/999999/remove", SIGNED_IN),
+    # FHIR (API.md Additions): the CapabilityStatement for anyone; Bundles in from integrations; searches
+    # for integrations and auditors.
+    ("GET", "/fhir/metadata", "/fhir/metadata", PUBLIC),
+    ("POST", "/fhir", "/fhir", {"integration"}),
+    ("GET", "/fhir/<kind>", "/fhir/Task", {"integration", "auditor"}),
     ("GET", "/api/v1/push/public-key", "/api/v1/push/public-key", SIGNED_IN),
     ("POST", "/api/v1/push/subscriptions", "/api/v1/push/subscriptions", SIGNED_IN),
     ("DELETE", "/api/v1/push/subscriptions", "/api/v1/push/subscriptions", SIGNED_IN),
@@ -388,6 +393,9 @@ def test_role_matrix(role, app, client, auth, factory, now, caplog):
             if path.startswith("/api/"):
                 if status != 401 or not response.is_json or "errors" not in response.get_json():
                     failures.append(f"{where}: anonymous API call must be a 401 with JSON errors")
+            elif path.startswith("/fhir"):
+                if status != 401 or response.get_json(force=True).get("resourceType") != "OperationOutcome":
+                    failures.append(f"{where}: anonymous FHIR call must be a 401 OperationOutcome")
             elif status != 302 or urlsplit(response.headers["Location"]).path != "/sign-in":
                 failures.append(f"{where}: anonymous screen must redirect to /sign-in")
         else:
@@ -398,7 +406,7 @@ def test_role_matrix(role, app, client, auth, factory, now, caplog):
                             and path.split("?")[0] in r.getMessage()]
                 if not refusals:
                     failures.append(f"{where}: 403 without a warning on continuity.access")
-                if path.startswith("/api/") and not response.is_json:
+                if path.startswith(("/api/", "/fhir")) and response.get_json(force=True, silent=True) is None:
                     failures.append(f"{where}: an API 403 must be JSON")
         caplog.clear()
         if (method, rule) in SESSION_CHANGING:
@@ -622,6 +630,10 @@ def csrf_requests(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/missed-contacts/{events['confirmed']}/release", release_payload()),
         ("POST", f"/appointments/{appts['code']['appointment_ref']}/attendance-code", {"code": "NS-ACCESS"}),
         ("POST", f"/escalations/{w['escalation']}/acknowledge", {"note": "Checked the feed."}),
+        ("POST", "/fhir", {"resourceType": "Bundle", "type": "transaction", "entry": [
+            {"resource": {"resourceType": "Patient", "identifier": [
+                {"system": "https://continuity.example.org/fhir/sid/case-ref", "value": "C-FHIR"}],
+                "name": [{"text": "Fhir"}]}, "request": {"method": "POST", "url": "Patient"}}]}),
         ("POST", "/api/v1/push/subscriptions", PUSH_SUBSCRIPTION),
         ("DELETE", "/api/v1/push/subscriptions", {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}),
         ("POST", "/settings/alerts/devices/1/remove", {}),
@@ -658,13 +670,15 @@ def test_mutating_requests_with_the_session_cookie_need_the_csrf_token(bad_token
     before = snapshot(app)
     for method, path, body in csrf_requests(w):
         headers = {"X-CSRFToken": bad_token} if bad_token else {}
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/fhir")):
             response = client.open(path, method=method, json=body, headers=headers)
         else:
             form = {**(body or {}), **({"csrf_token": bad_token} if bad_token else {})}
             response = client.open(path, method=method, data=form)
         assert response.status_code == 400, (method, path, response.status_code)
-        if path.startswith("/api/"):
+        if path.startswith("/fhir"):
+            assert response.get_json()["issue"][0]["code"] == "security"
+        elif path.startswith("/api/"):
             assert response.get_json()["errors"]["csrf"], path
         else:
             assert "Form expired" in response.text
@@ -764,7 +778,7 @@ def test_every_html_page_has_a_strict_csp_and_varies_on_hx_request(app, client, 
     _check_html_headers(anonymous.get("/sign-in", headers={"HX-Request": "true"}), "anonymous htmx /sign-in")
     auth.login("multi")
     pages = [template.format(**ids) for method, rule, template, who in ROUTES
-             if method == "GET" and not template.startswith("/api/") and not template.endswith((".csv", ".js", ".webmanifest")) and rule != "/healthz"
+             if method == "GET" and not template.startswith(("/api/", "/fhir/")) and not template.endswith((".csv", ".js", ".webmanifest")) and rule != "/healthz"
              and rule not in ("/", "/sign-in", *SIGN_IN_STEPS) and rule != "/outcomes/pack.pdf"]
     assert len(pages) > 10
     for path in pages:

@@ -2,7 +2,7 @@
 as people use them, and the governed record comes back out as Task, Communication and Provenance, each
 parsed back by fhir.resources with no validation error."""
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.auditevent import AuditEvent
@@ -104,6 +104,12 @@ def test_an_ehr_no_show_runs_workflows_1_and_2_and_a_fulfilled_make_up_closes_th
     task = ehr.search("/fhir/Task?patient=C-FH1").entry[0].resource
     assert task.status == "completed" and task.businessStatus.text == "closed:reengaged"
     assert task.statusReason.text == "reengaged" and task.executionPeriod.end is not None
+    # Its last update is the closure: _lastUpdated finds it from then on, and not after.
+    assert task.meta.lastUpdated == task.executionPeriod.end
+    closed = task.meta.lastUpdated.astimezone(UTC)
+    assert ehr.search(f"/fhir/Task?_lastUpdated=ge{closed:%Y-%m-%dT%H:%M:%S}Z").total == 1
+    assert ehr.search(f"/fhir/Task?_lastUpdated=gt{closed + timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}Z").total == 0
+    assert ehr.search(f"/fhir/Task?status=ready,in-progress").total == 0
     auth.login("sade")
     assert auth.get(f"/api/v1/recovery-cases/{case_id}").get_json()["reengaged_appointment_ref"] == makeup_ref
     made_up = ehr.search(f"/fhir/Appointment?patient=C-FH1&status=fulfilled").entry[0].resource
