@@ -91,3 +91,22 @@ def test_an_unknown_resource_or_method_is_an_operation_outcome(app):
     for response in (ehr.get("/fhir/Patient"), ehr.get("/fhir/Appointment/A-1/_history"),
                      ehr.client.delete("/fhir/Appointment", headers=ehr.headers())):
         assert response.status_code in (404, 405) and response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_provenance_pages_through_attempts_and_dispositions_with_their_device_times(app, w2):
+    case_id = w2.opened_case()
+    attempt = w2.attempted(case_id)
+    disposed = w2.dispose(case_id, evidence=[attempt["id"]])
+    assert disposed.status_code == 201, disposed.get_json()
+    ehr = Ehr(app)
+    case_ref = w2.read(case_id).get_json()["case_ref"]
+    first = ehr.search(f"/fhir/Provenance?patient={case_ref}&_count=1")
+    assert first.total == 2 and _ids(first) == [f"attempt-{attempt['id']}"]
+    assert first.entry[0].resource.target[0].reference == f"Communication/{attempt['id']}"
+    following = {link.relation: link.url for link in first.link}["next"].replace("http://localhost", "")
+    second = ehr.search(following).entry[0].resource
+    assert second.id == f"disposition-{disposed.get_json()['id']}" and second.target[0].reference == f"Task/{case_id}"
+    assert second.recorded is not None and second.occurredDateTime is not None
+    assert _ids(ehr.search(f"/fhir/Communication?patient={case_ref}&status=completed")) == [str(attempt["id"])]
+    task = ehr.search(f"/fhir/Task?patient={case_ref}").entry[0].resource
+    assert task.businessStatus.coding[0].code == "dispositioned" and task.meta.lastUpdated == second.recorded
