@@ -10,6 +10,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from ..access_log.record import note_reads
 from ..extensions import db
 from ..governance import access
 from ..security import requires
@@ -20,14 +21,19 @@ from .outcome import FhirError, error_response, fhir_response, invalid, outcome
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 log = logging.getLogger("continuity.fhir")
 
+# resource: (its statuses or None, the search, the resource of a row, the person (case_ref) a row is about)
 SEARCHES = {
     "Appointment": (search.APPOINTMENT_STATUSES, search.appointments,
-                    lambda row: outbound.appointment_resource(row[0], bool(row[1]))),
-    "Task": (search.TASK_STATUSES, search.tasks, lambda row: outbound.task_resource(row[0], row[1])),
+                    lambda row: outbound.appointment_resource(row[0], bool(row[1])), lambda row: row[0].case.case_ref),
+    "Task": (search.TASK_STATUSES, search.tasks, lambda row: outbound.task_resource(row[0], row[1]),
+             lambda row: row[0].case.case_ref),
     "Communication": (search.COMMUNICATION_STATUSES, search.communications,
-                      lambda row: outbound.communication_resource(row[0])),
-    "Provenance": (None, search.provenances, lambda row: outbound.provenance_resource(*row)),
-    "AuditEvent": (None, search.audit_events, lambda row: outbound.audit_event_resource(row[0], row[1])),
+                      lambda row: outbound.communication_resource(row[0]),
+                      lambda row: row[0].recovery_case.case.case_ref),
+    "Provenance": (None, search.provenances, lambda row: outbound.provenance_resource(*row),
+                   lambda row: row[1].recovery_case.case.case_ref),
+    "AuditEvent": (None, search.audit_events, lambda row: outbound.audit_event_resource(row[0], row[1]),
+                   lambda row: row[0].case_ref),
 }
 
 
@@ -38,7 +44,7 @@ def metadata():
               {"name": "_count", "type": "number"}]
     resources = [{"type": kind, "interaction": [{"code": "search-type"}],
                   "searchParam": params + ([{"name": "status", "type": "token"}] if statuses else [])}
-                 for kind, (statuses, _, _) in SEARCHES.items()]
+                 for kind, (statuses, *_) in SEARCHES.items()]
     resources.append({"type": "Patient", "documentation": "Written through transaction Bundles (the case feed)."})
     statement = CapabilityStatement(
         status="active", date=datetime.now(timezone.utc).date().isoformat(), kind="instance",
@@ -73,9 +79,10 @@ def search_type(kind):
     if kind not in SEARCHES:
         raise FhirError(404, [("not-supported", None, f"No search on {kind}: supported are "
                                + ", ".join(SEARCHES) + ".")])
-    statuses, run, build = SEARCHES[kind]
+    statuses, run, build, person = SEARCHES[kind]
     query = search.parse(request.args, statuses)
     page = run(query)
+    note_reads(person(row) for row in page.rows)  # the access record: who read whose data, by FHIR too
     base = request.url_root.rstrip("/") + "/fhir"
     bundle = Bundle(type="searchset", total=page.total, link=_links(base, kind, query, page.total), entry=[
         {"fullUrl": f"{base}/{kind}/{resource.id}", "resource": resource, "search": {"mode": "match"}}

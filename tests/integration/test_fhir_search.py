@@ -110,3 +110,25 @@ def test_provenance_pages_through_attempts_and_dispositions_with_their_device_ti
     assert _ids(ehr.search(f"/fhir/Communication?patient={case_ref}&status=completed")) == [str(attempt["id"])]
     task = ehr.search(f"/fhir/Task?patient={case_ref}").entry[0].resource
     assert task.businessStatus.coding[0].code == "dispositioned" and task.meta.lastUpdated == second.recorded
+
+
+def test_each_fhir_search_writes_the_access_record_of_the_people_it_returns(app, w2):
+    import sqlalchemy as sa
+
+    from pwa.extensions import db
+
+    case_id = w2.opened_case()
+    attempt = w2.attempted(case_id)
+    assert w2.dispose(case_id, evidence=[attempt["id"]]).status_code == 201
+    case_ref = w2.read(case_id).get_json()["case_ref"]
+    ehr = Ehr(app, name="ehr-reader")
+    for kind in ("Appointment", "Task", "Communication", "Provenance", "AuditEvent"):
+        assert ehr.search(f"/fhir/{kind}?patient={case_ref}").total >= 1
+    ehr.search("/fhir/Task?patient=C-NONE")  # nobody returned: nobody read
+    with app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT a.case_ref, a.what, a.via FROM access_records a JOIN users u ON u.id = a.user_id "
+            "WHERE u.username = 'ehr-reader' ORDER BY a.id")).all()
+        db.session.remove()
+    assert [(r.case_ref, r.what, r.via) for r in rows] == [
+        (case_ref, "GET fhir.search_type", "token") for _ in range(5)]
