@@ -12,7 +12,8 @@ CATALOGS := pwa/translations/es/LC_MESSAGES/messages.mo
 
 # `flask run` and the demo's sign-in line read the same address: FLASK_RUN_PORT=8000 make run
 export FLASK_RUN_HOST ?= 127.0.0.1
-export FLASK_RUN_
+export FLASK_RUN_PORT ?= 5000
+
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) demo --if-empty
