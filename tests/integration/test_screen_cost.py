@@ -51,7 +51,7 @@ def test_the_case_timeline_is_paged_newest_first(w2, app, time_machine):
     w2.signed_in = None  # hours later: sign in again
     log_attempts(w2, case_id, 45)
     page = w2.get(f"/recovery/{case_id}", "olu").get_data(as_text=True)
-    assert 'Attempts <span class="count">45</span>' in page and "45 logged" in page
+    assert 'Attempts <span class="count" data-logged="45">45</span>' in page and "45 logged" in page
     assert "Page 1 of 3." in page
     assert page.count('<p class="when">') == 20
     assert "Older attempts" in page and "Newer attempts" not in page
