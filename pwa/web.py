@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -211,14 +212,25 @@ def _error_page(status: int, title: str, message: str):
     return render("error.html", status=status, title=title, message=message)
 
 
+def at_render(filter_function):
+    """The filter, marked so that Jinja's compiler never folds it into a constant."""
+    @pass_context
+    def render_time_filter(_context, *args, **kwargs):
+        return filter_function(*args, **kwargs)
+    return render_time_filter
+
+
 def init_app(app):
     app.jinja_env.filters["local"] = local_format
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["label"] = labelled
     app.jinja_env.filters["local_input"] = local_input
-    app.jinja_env.filters["rule"] = rule_label
-    app.jinja_env.filters["letter_date"] = letter_date
-    app.jinja_env.filters["code"] = code_detail
+    # These read the signed-in user or the locale: they must run at each render. Jinja would otherwise
+    # evaluate them once, when it compiles a template, on a constant argument ('E8'|rule), and every later
+    # reader would see the first reader's view.
+    app.jinja_env.filters["rule"] = at_render(rule_label)
+    app.jinja_env.filters["letter_date"] = at_render(letter_date)
+    app.jinja_env.filters["code"] = at_render(code_detail)
     # "contributing_factors.0" is an error of the field "contributing_factors".
     app.jinja_env.filters["base_fields"] = lambda errors: sorted({key.split(".")[0] for key in errors})
     app.jinja_env.globals.update(nav_items=nav_items, nav_owner=nav_owner, shows_codes=shows_codes, escalation_titles=ESCALATION_TITLES, folders=FOLDERS,

@@ -126,6 +126,18 @@ def test_3b_through_the_screen_with_e8_shown(w3, app):
     assert '(E8)</span> → executive' in shown  # plain words, the rule's code beside them for the panel
 
 
+def test_codes_follow_each_reader_whoever_read_the_page_first(w3, app):
+    """Front-line readers see plain words; the panel sees the codes beside them, even after a coordinator was
+    the first to open the page since the server started (the template compiled on the coordinator's request)."""
+    _case_ref, review_id = w3.case_at_level()
+    w3.through(review_id, upto="3a")
+    path = f"/threshold-reviews/{review_id}"
+    app.jinja_env.cache.clear()  # as after a restart: the next request compiles the page
+    assert "rule-code" not in page(w3, path, "cora").text
+    panel_view = page(w3, path, "pat").text
+    assert '<span class="rule-code">(3a)</span>' in panel_view
+
+
 def test_3c_through_the_screen_and_the_letter(w3, app):
     _case_ref, review_id = w3.case_at_level()
     path = f"/threshold-reviews/{review_id}"
