@@ -165,6 +165,8 @@ async function servedFromCache(response) {
 self.addEventListener("message", function (event) {
   const data = event.data || {};
   const reply = event.ports && event.ports[0];
+  // A page that loaded while this worker was installing asks to be taken (activate's claim missed it).
+  if (data.type === "claim") event.waitUntil(self.clients.claim());
   if (data.type === "cache-pages") {
     event.waitUntil(touchPages().then(function () {
       return cacheListed(String(data.list || ""), data.urls || []);

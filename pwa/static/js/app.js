@@ -126,7 +126,19 @@
     // A stored copy of a page names the worker version of its day: only a fresh page registers (and
     // only online: the browser cannot fetch the worker's script otherwise).
     if (!worker || fromCache || !navigator.onLine) return;
-    worker.register(document.body.dataset.serviceWorker || "/sw.js").catch(function () { /* no offline, no alerts */ });
+    worker.register(document.body.dataset.serviceWorker || "/sw.js").then(function () {
+      return worker.ready;
+    }).then(function (registration) {
+      // A page that loaded while the worker was still installing (the first screen after a quick sign-in)
+      // is not the worker's yet: nothing sent from it could be kept on the device. The worker takes it now.
+      if (!worker.controller && registration.active) registration.active.postMessage({ type: "claim" });
+    }).catch(function () { /* no offline, no alerts */ });
+  }
+
+  // Resolves once the worker handles this page's requests (a save with no signal is kept on the device).
+  function controlled() {
+    if (worker.controller) return Promise.resolve();
+    return new Promise(function (resolve) { worker.addEventListener("controllerchange", resolve, { once: true }); });
   }
 
   // My day / Close the day: the cases listed (links marked data-offline-case) are stored on the device
@@ -137,7 +149,7 @@
     ready.dataset.offered = "1";
     const links = Array.from(document.querySelectorAll("#main a[data-offline-case]"), function (a) { return a.getAttribute("href"); });
     const urls = [location.pathname].concat(links);
-    worker.ready.then(function (registration) {
+    Promise.all([worker.ready, controlled()]).then(function ([registration]) {
       return new Promise(function (resolve) {
         const channel = new MessageChannel();
         channel.port1.onmessage = function (event) { resolve(event.data || {}); };
