@@ -45,6 +45,7 @@ def build(workers: int, cases_per_worker: int) -> dict:
     from pwa.extensions import db
     from pwa.intake import operations as intake
     from pwa.recovery import operations as recovery
+    from pwa.recovery.queries import recovery_case_for
 
     cora = create_user("cora", PASSWORD, ["coordinator"])
     sam = create_user("sam", PASSWORD, ["attendance_supervisor"])
@@ -66,7 +67,7 @@ def build(workers: int, cases_per_worker: int) -> dict:
                                 "service": "Counselling", "modality": "in_person"}, cora)
             event = intake.open_missed_contact(_event(ref, case_ref, at), cora)
             intake.classify_missed_contact(event.id, CLASSIFICATION, sam)
-            case = intake.recovery_case_for(intake.release_code(event.id, _release(), cora))
+            case = recovery_case_for(intake.release_code(event.id, _release(), cora))
             route = case.case.approved_routes[0].id
             recovery.open_recovery_case(case.id, {"recovery_priority_tier": "2", "approved_contact_route": route,
                                                   "immediate_welfare_concern": "no", "service_impact_score": 3,

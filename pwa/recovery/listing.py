@@ -17,17 +17,17 @@ def my_day(user, dispositioned_since: datetime) -> tuple[list[RecoveryCase], dic
     """The cases still to work (instructed, open) and those whose latest disposition is newer than
     `dispositioned_since`: high-risk first, then nearest deadline. Supervisors see every worker's.
     Returns the cases and their attempt counts."""
-    latest = aliased(RecoveryDisposition)
-    latest_id = (sa.select(sa.func.max(RecoveryDisposition.id))
-                 .where(RecoveryDisposition.recovery_case_id == RecoveryCase.id)
-                 .correlate(RecoveryCase).scalar_subquery())
+    # Found among the recent dispositions only (an index range), never by visiting every finished case.
+    later = aliased(RecoveryDisposition)
+    latest_is_recent = (sa.select(RecoveryDisposition.recovery_case_id)
+                        .where(RecoveryDisposition.validation_timestamp >= dispositioned_since,
+                               ~sa.exists().where(later.recovery_case_id == RecoveryDisposition.recovery_case_id,
+                                                  later.id > RecoveryDisposition.id)))
     recent = sa.or_(
-        sa.and_(RecoveryCase.status == "dispositioned",
-                sa.or_(latest.validation_timestamp.is_(None), latest.validation_timestamp >= dispositioned_since)),
+        sa.and_(RecoveryCase.status == "dispositioned", RecoveryCase.id.in_(latest_is_recent)),
         # Section 4: closed in the same past week (re-engaged, or by a supervisor).
         sa.and_(RecoveryCase.status == "closed", RecoveryCase.closed_at >= dispositioned_since))
-    query = (sa.select(RecoveryCase).outerjoin(latest, latest.id == latest_id)
-             .where(sa.or_(RecoveryCase.status.in_(("instructed", "open")), recent)))
+    query = sa.select(RecoveryCase).where(sa.or_(RecoveryCase.status.in_(("instructed", "open")), recent))
     if not user.has_role(*access.SEE_EVERY_RECOVERY_CASE):
         query = query.where(RecoveryCase.assigned_worker_id == user.id)
     due = sa.case((RecoveryCase.status == "instructed", RecoveryCase.open_due_at),

@@ -101,6 +101,8 @@ class RecoveryAttempt(StepRecord, OfflineCapable, db.Model):
         enum_check("exception_status", vocab.EXCEPTION_STATUSES, nullable=True),
         enum_check("offer_accepted", vocab.YES_NO, nullable=True),
         enum_check("control_status", vocab.CONTROL_STATUSES),
+        # The attempt form starts on the channel this worker used last: one index read, whatever their history.
+        sa.Index("ix_recovery_attempts_reviewer_latest", "reviewer_id", "validation_timestamp", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     recovery_case_id: Mapped[int] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)
@@ -134,6 +136,8 @@ class RecoveryDisposition(StepRecord, OfflineCapable, db.Model):
         enum_check("control_status", vocab.CONTROL_STATUSES),
         sa.CheckConstraint("unresolved_barrier_count >= 0", name="barrier_count_non_negative"),
         sa.UniqueConstraint("supersedes_id"),
+        # My day: the cases dispositioned in the past week, found among recent dispositions only.
+        sa.Index("ix_recovery_dispositions_validation_timestamp", "validation_timestamp"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     recovery_case_id: Mapped[int] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)

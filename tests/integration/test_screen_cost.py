@@ -91,3 +91,24 @@ def test_my_day_and_the_case_page_run_the_same_queries_for_3_or_300_attempts(w2,
     assert all("count(" in s.lower() for s in attempt_reads), attempt_reads
     # A fixed handful: sign-in, the cases with their counts, make-ups and support requests, the access record.
     assert len(day) < 25, len(day)
+
+
+def test_a_year_of_finished_work_stays_off_my_day(app, client):
+    """bench/load.py's organisation with its generated history (the same code the benchmark runs): My day lists
+    the worker's open cases and the one finished today, none of the year's finished cases behind them."""
+    from bench import world as bench_world
+
+    with app.app_context():
+        built = bench_world.build(2, 2)
+        with db.engine.begin() as conn:
+            written = bench_world.add_history(conn, built["templates"], 10)
+        assert written == 2 * 10 * bench_world.ATTEMPTS_PER_HISTORY_CASE
+        finished = db.session.scalar(sa.text("SELECT count(*) FROM recovery_cases WHERE status = 'dispositioned'"))
+        assert finished == 2 * (10 + 1)
+    me = built["workers"][0]
+    signed_in = client.post("/api/v1/session", json={"username": me["username"], "password": bench_world.PASSWORD})
+    assert signed_in.status_code == 200
+    page = client.get("/recovery").get_data(as_text=True)
+    listed = {int(n) for n in re.findall(r'href="/recovery/(\d+)"', page)}
+    assert listed == {*me["cases"], built["templates"][0]}
+    assert client.get(f"/recovery/{me['cases'][0]}").status_code == 200
