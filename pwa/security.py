@@ -6,8 +6,9 @@ from flask import abort, current_app, g, jsonify, redirect, request, session, ur
 from flask_login import current_user
 
 from .accounts.operations import resume_session, user_for_token
-from .extensions import csrf, db, login_manager
+from .extensions import csrf, login_manager
 from .governance.vocab import labelled
+from .transaction import commit_keeping_loaded
 
 log = logging.getLogger("continuity.access")
 
@@ -48,7 +49,7 @@ def load_user_from_request(req):
     if not secret:
         return None
     user = resume_session(secret, current_app.config["IDLE_TIMEOUT"], current_app.config["SESSION_LIFETIME"])
-    db.session.commit()  # the idle clock and an idle ending are kept even if the request fails
+    commit_keeping_loaded()  # the idle clock and an idle ending are kept even if the request fails
     if user is None:
         session.pop("sid", None)
     g.auth_method = "session" if user else None

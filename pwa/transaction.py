@@ -25,6 +25,19 @@ def transaction():
     db.session.commit()
 
 
+def commit_keeping_loaded():
+    """Commit the request's own bookkeeping (the sign-in's idle clock, the access record) without expiring
+    what the session has loaded: the signed-in user and the page's records are read once per request, not
+    again after each of these commits."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+
+
 def retried(work, *, retry_on: type[Exception], attempts: int = 2):
     """Run `work` in a transaction, once more (from a fresh session) when it fails with `retry_on`:
     another request wrote meanwhile, and the second run sees what it wrote."""

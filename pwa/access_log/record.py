@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..extensions import db
+from ..transaction import commit_keeping_loaded
 from .models import AccessRecord
 
 SKIP = (AccessRecord,)
@@ -53,7 +54,7 @@ def write_reads(response):
         # bound parameters in one statement).
         for start in range(0, len(rows), ROWS_PER_INSERT):
             db.session.execute(sa.insert(AccessRecord).values(rows[start:start + ROWS_PER_INSERT]))
-        db.session.commit()
+        commit_keeping_loaded()
     except Exception:
         db.session.rollback()
         raise

@@ -3,8 +3,9 @@ not the size of the history behind it (bench/load.py measures both on a year of 
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
+from ..cases.models import Appointment
 from ..extensions import db
 from ..governance import access
 from ..intake.models import MissedContact
@@ -32,8 +33,12 @@ def my_day(user, dispositioned_since: datetime) -> tuple[list[RecoveryCase], dic
         query = query.where(RecoveryCase.assigned_worker_id == user.id)
     due = sa.case((RecoveryCase.status == "instructed", RecoveryCase.open_due_at),
                   else_=RecoveryCase.disposition_due_at)
+    # The person (Case) comes joined with the recovery case; reached again through the event and its
+    # appointment it is taken from the session, not loaded (with its routes and flags) once per path.
     query = query.order_by(RecoveryCase.high_risk.desc(), due, RecoveryCase.id).options(
-        selectinload(RecoveryCase.missed_contact).selectinload(MissedContact.appointment),
+        selectinload(RecoveryCase.missed_contact).options(
+            lazyload(MissedContact.case),
+            selectinload(MissedContact.appointment).lazyload(Appointment.case)),
         selectinload(RecoveryCase.dispositions), selectinload(RecoveryCase.assigned_worker))
     cases = db.session.scalars(query).all()
     return cases, attempt_counts([c.id for c in cases])
