@@ -90,7 +90,15 @@ def empty_database(app) -> None:
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+                # DELETE the few rows of the tables a test wrote to (a TRUNCATE of every table made new files
+                # for each table and index: half of each test's time), then every id sequence back to 1.
+                written = conn.scalars(sa.text(" UNION ALL ".join(
+                    f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables))).all()
+                with lifted(conn):  # replica mode: neither the append-only nor the foreign-key triggers fire
+                    for name in written:
+                        conn.execute(sa.text(f"DELETE FROM {name}"))
+                conn.execute(sa.text("SELECT setval(oid, 1, false) FROM pg_class "
+                                     "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"))
             else:
                 with lifted(conn):  # the append-only tables' triggers
                     for name in reversed(tables):

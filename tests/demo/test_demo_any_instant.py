@@ -96,7 +96,7 @@ INSTANTS = st.datetimes(min_value=datetime(2026, 12, 1), max_value=datetime(2027
                         timezones=st.just(UTC))
 
 
-@settings(max_examples=46, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           database=None)
 @given(at=INSTANTS)
 @example(at=local(2026, 12, 7, 10, 0))   # Monday

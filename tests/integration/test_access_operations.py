@@ -3,10 +3,10 @@ tokens end at once, push subscriptions removed), and the absolute session lifeti
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from conftest import TUESDAY_10AM
+
 from pwa.extensions import db
-from test_push import Device, FakePushService, signed_in, subscribe
+from tests.support.push import Device, FakePushService, signed_in, subscribe
 
 
 def cli(app, *args):

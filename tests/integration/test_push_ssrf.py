@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.push.endpoints import DEFAULT_ALLOWED_HOSTS
-from test_push import Device, push_service, rows, signed_in  # noqa: F401  (push_service: a fixture)
+from tests.support.push import Device, push_service, rows, signed_in  # noqa: F401  (push_service: a fixture)
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-
 from conftest import PASSWORD
+
 from pwa.extensions import db
-from test_push import Device, FakePushService, subscribe
-from test_sweeper import LOCAL_PUSH_APP, real_now, stop, wait_for
 from tests.support.payloads import attempt_payload
+from tests.support.processes import real_now, stop, wait_for
+from tests.support.push import LOCAL_PUSH_APP, Device, FakePushService, subscribe
 from tests.support.worlds import W2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,9 +184,10 @@ def test_a_sync_batch_is_stored_once_across_instances(cluster, app, auth, factor
 
 
 def test_two_sweepers_push_each_alert_once(cluster, app, auth, monkeypatch):
+    from test_push import signed_in
+
     from pwa.accounts.models import User
     from pwa.escalations.operations import raise_escalation
-    from test_push import signed_in
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     service = FakePushService()

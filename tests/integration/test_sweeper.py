@@ -2,75 +2,30 @@
 sweep at a time across processes, its heartbeat read by GET /healthz, and the banner supervisors and
 admins see when deadlines have not been checked for 5 minutes."""
 import os
-import signal
 import subprocess
 import sys
-import time
-from datetime import UTC, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from test_push import Device, FakePushService, signed_in, subscribe
+from tests.support.processes import ROOT, process_env, real_now, stop, wait_for
+from tests.support.push import (  # noqa: F401  (push_service: a fixture)
+    LOCAL_PUSH_APP,
+    Device,
+    FakePushService,
+    push_service,
+    signed_in,
+    subscribe,
+)
 from tests.support.worlds import TUESDAY, Sweep
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def real_now():
-    """The wall clock, whatever the suite's time travel says: a separate process lives on it."""
-    import datetime
-
-    import time_machine
-
-    if time_machine.escape_hatch.is_travelling():
-        return time_machine.escape_hatch.datetime.datetime.now(UTC)
-    return datetime.datetime.now(UTC)
-
-
-def process_env(app, **extra) -> dict:
-    return {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test-secret",
-            "VAPID_PRIVATE_KEY": app.config["VAPID_PRIVATE_KEY"], "VAPID_SUBJECT": app.config["VAPID_SUBJECT"],
-            "NO_PROXY": "127.0.0.1,localhost", "LOG_FORMAT": "json", **extra}
-
-
-# The app with the tests' local fake push service allowed: only through the factory's arguments, never the
-# environment (pwa/push/endpoints.py refuses private addresses otherwise).
-LOCAL_PUSH_APP = ('pwa:create_app({"PUSH_ENDPOINT_SCHEMES": ["https", "http"], "PUSH_ALLOWED_HOSTS": ["127.0.0.1"], '
-                  '"PUSH_ALLOW_PRIVATE_ADDRESSES": True})')
 
 
 def start_sweeper(app, interval="1") -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", LOCAL_PUSH_APP, "sweeper"], cwd=ROOT,
                             env=process_env(app, SWEEP_INTERVAL_SECONDS=interval),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=20)
-    assert process.returncode == 0, output
-    return output
-
-
-def wait_for(condition, timeout=40.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def push_service(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    service = FakePushService()
-    yield service
-    service.stop()
 
 
 def test_an_unopened_high_risk_case_gets_e4_and_its_push_with_nobody_running_a_command(
