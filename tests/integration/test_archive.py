@@ -5,19 +5,8 @@ import sqlalchemy as sa
 from pwa.archive.append_only import lifted
 from pwa.archive.models import ArchiveEntry
 from pwa.extensions import db
-from tests.support.payloads import classification_payload, event_payload
-
-
-def _open_and_classify(auth, factory):
-    auth.user("cora", "coordinator")
-    auth.user("sam", "attendance_supervisor")
-    appointment = factory.appointment()
-    auth.login("cora")
-    event = auth.post("/api/v1/missed-contacts", event_payload(appointment)).get_json()
-    auth.login("sam")
-    assert auth.post(f"/api/v1/missed-contacts/{event['id']}/classification",
-                     classification_payload()).status_code == 201
-    return event
+from tests.support.payloads import classification_payload
+from tests.support.worlds import open_and_classify
 
 
 def _tamper(app, seq: int, record: str) -> None:
@@ -28,14 +17,14 @@ def _tamper(app, seq: int, record: str) -> None:
 
 
 def test_audit_verify_passes_on_an_untouched_archive(app, auth, factory, now):
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "archive intact: 4 entries verified" in result.output
 
 
 def test_audit_verify_names_the_first_altered_entry(app, auth, factory, now):
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     _tamper(app, 3, '{"final_classification":"person_refusal"}')
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
@@ -44,7 +33,7 @@ def test_audit_verify_names_the_first_altered_entry(app, auth, factory, now):
 
 
 def test_audit_verify_detects_a_removed_entry(app, auth, factory, now):
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     with app.app_context():
         with db.engine.begin() as conn, lifted(conn):
             conn.execute(sa.text("DELETE FROM archive_entries WHERE seq = 2"))
@@ -57,7 +46,7 @@ def test_postgresql_refuses_update_and_delete_of_archive_entries(app, auth, fact
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the append-only trigger is PostgreSQL's")
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     with app.app_context():
         for statement in ("UPDATE archive_entries SET action = 'x' WHERE seq = 1",
                           "DELETE FROM archive_entries WHERE seq = 1"):
@@ -68,7 +57,7 @@ def test_postgresql_refuses_update_and_delete_of_archive_entries(app, auth, fact
 
 
 def test_a_refused_step_leaves_no_archive_entry(app, auth, factory, now):
-    event = _open_and_classify(auth, factory)
+    event = open_and_classify(auth, factory)
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEntry))
     auth.login("sam")  # classifying twice is refused: the event is no longer queued
@@ -79,7 +68,7 @@ def test_a_refused_step_leaves_no_archive_entry(app, auth, factory, now):
 
 
 def test_each_folder_holds_its_step_and_the_chain_links(app, auth, factory, now):
-    event = _open_and_classify(auth, factory)
+    event = open_and_classify(auth, factory)
     auth.as_role("auditor")
     opened = auth.get("/api/v1/archive/missed-contact").get_json()
     assert opened["total"] == 1
@@ -100,7 +89,7 @@ def test_each_folder_holds_its_step_and_the_chain_links(app, auth, factory, now)
 
 def test_archive_pages_and_filters_by_case(app, auth, factory, now):
     for _ in range(3):
-        _open_and_classify(auth, factory)
+        open_and_classify(auth, factory)
     auth.as_role("auditor")
     page = auth.get("/api/v1/archive/missed-contact?per_page=2&page=2").get_json()
     assert (page["total"], len(page["items"]), page["page"]) == (3, 1, 2)
@@ -110,7 +99,7 @@ def test_archive_pages_and_filters_by_case(app, auth, factory, now):
 
 
 def test_archive_screens_browse_and_export(app, auth, factory, now):
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     auth.as_role("auditor")
     listing = auth.get("/archive")
     assert listing.status_code == 200 and "Missed-contact folder" in listing.text

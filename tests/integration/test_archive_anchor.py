@@ -13,7 +13,7 @@ from pwa.archive.checkpoint import ArchiveCheckpoint, generate_key
 from pwa.archive.models import ArchiveEntry
 from pwa.archive.operations import GENESIS, compute_hash
 from pwa.extensions import db
-from test_archive import _open_and_classify
+from tests.support.worlds import open_and_classify
 
 
 def _cli(app, *args):
@@ -22,7 +22,7 @@ def _cli(app, *args):
 
 def _entries(app, n_events: int, auth, factory):
     for _ in range(n_events):
-        _open_and_classify(auth, factory)
+        open_and_classify(auth, factory)
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEntry))
 
@@ -43,7 +43,7 @@ def _rehash_from(conn, first_seq: int) -> None:
 
 @pytest.mark.parametrize("table, key", [("archive_entries", "seq"), ("archive_checkpoints", "id")])
 def test_the_database_refuses_update_and_delete_of_the_archive(app, auth, factory, now, table, key):
-    _open_and_classify(auth, factory)
+    open_and_classify(auth, factory)
     assert _cli(app, "audit", "checkpoint").exit_code == 0
     column = "reason" if table == "archive_checkpoints" else "action"
     with app.app_context():

@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from test_sync import SYNC, attempt
+from tests.support.payloads import sync_attempt
 from tests.support.worlds import W2
+
+SYNC = "/api/v1/sync"
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def w2(app, auth, factory, now):
 def log_attempts(w2, case_id, n):
     start = w2.now - timedelta(minutes=n + 1)
     for first in range(0, n, 200):
-        entries = [attempt(case_id, start + timedelta(minutes=i)) for i in range(first, min(n, first + 200))]
+        entries = [sync_attempt(case_id, start + timedelta(minutes=i)) for i in range(first, min(n, first + 200))]
         body = {"device_id": "phone-olu", "sent_at": w2.now.isoformat(), "entries": entries}
         answer = w2.post(SYNC, body, "olu").get_json()
         assert "results" in answer, answer

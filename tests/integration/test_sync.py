@@ -9,21 +9,15 @@ from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import csrf_from
+
 from pwa.extensions import db
 from tests.support.payloads import attempt_payload, disposition_payload
+from tests.support.payloads import sync_attempt as attempt
 from tests.support.worlds import recovery_counts
 
 SYNC = "/api/v1/sync"
 CONFLICT = {"client_id": ["This entry id was already used for a different entry."]}
-
-
-def attempt(case_id, at, client_id=None, recorded_at=None, **overrides) -> dict:
-    payload = attempt_payload(at, **overrides)
-    del payload["client_id"]
-    return {"client_id": client_id or str(uuid.uuid4()), "kind": "attempt", "recovery_case_id": case_id,
-            "recorded_at": (recorded_at or at).isoformat(), "payload": payload}
 
 
 def disposition(w2, case_id, at, client_id=None, evidence=(), **overrides) -> dict:

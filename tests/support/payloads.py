@@ -78,3 +78,11 @@ def communication_body(**overrides) -> dict:
             "objection_raised": "no", "review_date": future(30)}
     body.update(overrides)
     return body
+
+
+def sync_attempt(case_id, at, client_id=None, recorded_at=None, **overrides) -> dict:
+    """An attempt as a phone sends it in a sync batch (POST /api/v1/sync)."""
+    payload = attempt_payload(at, **overrides)
+    del payload["client_id"]
+    return {"client_id": client_id or str(uuid.uuid4()), "kind": "attempt", "recovery_case_id": case_id,
+            "recorded_at": (recorded_at or at).isoformat(), "payload": payload}

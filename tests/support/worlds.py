@@ -464,3 +464,16 @@ class Sweep(W2):
         result = self.runner.invoke(args=["audit", "verify"])
         assert result.exit_code == 0, result.output
         assert "archive intact" in result.output
+
+
+def open_and_classify(auth, factory):
+    """An appointment missed, its event opened by the coordinator and classified by the supervisor (API)."""
+    auth.user("cora", "coordinator")
+    auth.user("sam", "attendance_supervisor")
+    appointment = factory.appointment()
+    auth.login("cora")
+    event = auth.post("/api/v1/missed-contacts", event_payload(appointment)).get_json()
+    auth.login("sam")
+    assert auth.post(f"/api/v1/missed-contacts/{event['id']}/classification",
+                     classification_payload()).status_code == 201
+    return event
