@@ -175,23 +175,32 @@ def shoot(artifacts):
     return _shoot
 
 
-@pytest.fixture
-def open_page(chromium_browser, live_server):
-    """open_page(DEVICE, timeout_ms): a page of a new context on the live server, its console watched.
-    The contexts are closed after the test."""
+@contextmanager
+def page_opener(browser, base_url: str):
+    """open(DEVICE, timeout_ms): a page of a new context on the server at base_url, its console watched.
+    The contexts are closed at the end of the block."""
     contexts = []
 
     def _open(device: dict, timeout_ms: int = 10_000):
-        context = chromium_browser.new_context(base_url=live_server, **device)
+        context = browser.new_context(base_url=base_url, **device)
         context.set_default_timeout(timeout_ms)
         contexts.append(context)
         page = context.new_page()
         page.console = ConsoleWatch(page)
         return page
 
-    yield _open
-    for context in contexts:
-        context.close()
+    try:
+        yield _open
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(chromium_browser, live_server):
+    """open_page(DEVICE, timeout_ms): a page on the live server (page_opener), closed after the test."""
+    with page_opener(chromium_browser, live_server) as opener:
+        yield opener
 
 
 @pytest.fixture

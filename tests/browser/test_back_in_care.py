@@ -7,27 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE, demo_server
+from .conftest import PHONE, demo_server, page_opener
 from .pages import TABLET, assert_no_overflow, sign_in, sign_out
-from .pages import ConsoleWatch
 
 
 @pytest.fixture
 def own_page(chromium_browser, demo_database, tmp_path):
     """own_page(DEVICE): a page on a server over a fresh copy of the demo database."""
-    contexts = []
-    with demo_server(demo_database, tmp_path) as (base_url, _app):
-        def _open(device):
-            context = chromium_browser.new_context(base_url=base_url, **device)
-            context.set_default_timeout(10_000)
-            contexts.append(context)
-            page = context.new_page()
-            page.console = ConsoleWatch(page)
-            return page
-
-        yield _open
-        for context in contexts:
-            context.close()
+    with demo_server(demo_database, tmp_path) as (base_url, _app), page_opener(chromium_browser, base_url) as opener:
+        yield opener
 
 
 def test_the_worker_sees_the_make_up_and_the_closed_case_on_a_phone(own_page, snap):
